@@ -1,0 +1,144 @@
+#!/bin/bash
+# lint.sh checkpatch|sparse|cocci|docs: checkpatch --strict on every patch; sparse (C=2) per arch,
+# coccicheck and the virt docs build on the tree, each compared with the
+# base (reports of the base are cached).  Every checker is first shown to
+# actually run: a lint that checked nothing fails.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+SPARSE=$CACHE/sparse/sparse
+L=$BUILD/logs/lint
+mkdir -p "$L" "$CACHE/lint-cache"
+fail=0
+touched=$(git -C "$TREE" diff --name-only base..HEAD)
+
+# "file:line:col: msg" -> "file: msg" with the source prefix removed, sorted,
+# so that reports compare as multisets across trees and line shifts.
+norm() { sed -E "s#^($1|$2)/##; s#^(\.\./)+##; s#^([^: ]+):[0-9]+(:[0-9]+)?(-[0-9]+)?:#\1:#" | sort; }
+
+# compare NAME BASEFILE TREEFILE: fail on reports the tree has and the base has not.
+compare() {
+	local new; new=$(comm -13 "$2" "$3")
+	if [ -n "$new" ]; then
+		echo "$1: $(echo "$new" | wc -l) new report(s) against the base:"; echo "$new" | sed 's/^/  /'; fail=1
+	else
+		echo "$1: ok ($(wc -l <"$2") on the base, $(wc -l <"$3") with the series, 0 new)"
+	fi
+}
+
+# cached KEY CMD...: run CMD once per KEY, print the path of its saved
+# output.  Base runs are keyed by what they read; tree runs also by the
+# tree's HEAD, and only while the tree is clean (same input, same output).
+cached() {
+	local key=$1; shift
+	local f=$CACHE/lint-cache/$(echo "$key" | sha256sum | cut -c1-16).txt
+	[ -f "$f" ] || { "$@" >"$f.tmp" || return 1; mv "$f.tmp" "$f"; }
+	echo "$f"
+}
+tree_key() { # prints a key part for the tree, or a unique one when it is dirty
+	[ -z "$(git -C "$TREE" status --porcelain)" ] && git -C "$TREE" rev-parse HEAD || echo "dirty-$$-$RANDOM"
+}
+
+checkpatch() {
+cp_probe=$(printf '%s\n' 'From: a <a@b.c>' 'Subject: [PATCH] x' '' '---' \
+	'diff --git a/k.c b/k.c' '--- a/k.c' '+++ b/k.c' '@@ -1 +1,2 @@' ' int a;' '+int  b ;' |
+	perl "$TREE/scripts/checkpatch.pl" --no-tree --strict --terse - 2>&1 || true)
+echo "$cp_probe" | grep -q 'ERROR' || { echo "checkpatch did not run (probe gave: $cp_probe)"; exit 1; }
+patches=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/series/series")
+allow=$TOP/tests/checkpatch-allow
+n=0 found=0
+for p in $patches; do
+	n=$((n + 1))
+	out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --terse --show-types "$TOP/series/$p" 2>&1 || true)
+	echo "$out" >"$L/checkpatch-$p.log"
+	while IFS= read -r line; do
+		type=$(echo "$line" | sed -nE 's/.*: (ERROR|WARNING|CHECK):([A-Z0-9_]+):.*/\2/p')
+		[ -n "$type" ] || continue
+		grep -qE "^$p[[:space:]]+$type[[:space:]]+\S" "$allow" 2>/dev/null && continue
+		echo "checkpatch: $line"; found=$((found + 1))
+	done <<<"$out"
+done
+[ $found -eq 0 ] && echo "checkpatch --strict: ok ($n patches, 0 findings outside tests/checkpatch-allow)" || fail=1
+}
+
+sparse() {
+[ "$(sh "$TREE/scripts/checker-valid.sh" "$SPARSE")" = 1 ] ||
+	{ echo "sparse $SPARSE is refused by scripts/checker-valid.sh: C=2 would check nothing"; exit 1; }
+sparse_run() { # src obj arch dirs...: sorted reports on stdout; fails if make
+	local src=$1 obj=$2 arch=$3 out; shift 3   # failed or sparse checked no file
+	out=$(mktemp)
+	make -C "$src" O="$obj" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" -j"$JOBS" \
+		C=2 CHECK="$SPARSE" "${@/%//}" >"$out" 2>&1 || { cat "$out" >&2; rm -f "$out"; return 1; }
+	local n; n=$(grep -cE '^ +CHECK ' "$out" || true)
+	[ "$n" -gt 0 ] || { echo "sparse checked no file in $src [$*]" >&2; rm -f "$out"; return 1; }
+	echo "sparse: $n files checked in $src" >&2
+	grep -E ': (warning|error): ' "$out" | norm "$src" "$obj" || true
+	rm -f "$out"
+}
+for arch in arm64 riscv; do
+	dirs="arch/$arch/kvm"   # virt/kvm is built (and checked) from here
+	for f in $touched; do
+		case $f in *.c) ;; *) continue ;; esac
+		d=$(dirname "$f")
+		case $d in arch/$arch/kvm*|virt/kvm*|tools/*|Documentation/*) continue ;; arch/*) [[ $d == arch/$arch/* ]] || continue ;; esac
+		dirs="$dirs $d"
+	done
+	dirs=$(echo "$dirs" | tr ' ' '\n' | sort -u | tr '\n' ' ')
+	bobj=$CACHE/obj/base-$arch
+	mkdir -p "$bobj"
+	cmp -s "$CACHE/obj/$arch/.config" "$bobj/.config" || {
+		cp "$CACHE/obj/$arch/.config" "$bobj/.config"
+		make -s -C "$BASE_SRC" O="$bobj" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" olddefconfig >/dev/null
+	}
+	b=$(cached "sparse $arch $dirs $(sha256sum <"$bobj/.config") $(cat "$CACHE/sparse/VERSION")" \
+		sparse_run "$BASE_SRC" "$bobj" "$arch" $dirs)
+	t=$(cached "sparse tree $(tree_key) $arch $dirs $(sha256sum <"$CACHE/obj/$arch/.config") $(cat "$CACHE/sparse/VERSION")" \
+		sparse_run "$TREE" "$CACHE/obj/$arch" "$arch" $dirs)
+	cp "$t" "$L/sparse-$arch.txt"
+	compare "sparse C=2 $arch [$dirs]" "$b" "$L/sparse-$arch.txt"
+done
+}
+
+cocci() {
+command -v spatch >/dev/null || { echo "spatch (coccinelle) is not installed: coccicheck would check nothing"; exit 1; }
+cocci_run() { # src dir: sorted reports; fails if coccicheck failed or ran no rule
+	local out n; out=$(mktemp)
+	local arch=arm64; case $2 in arch/riscv*) arch=riscv ;; esac   # include paths
+	make -C "$1" O="$CACHE/obj/cocci" ARCH="$arch" coccicheck MODE=report M="$2" J="$JOBS" V=1 >"$out" 2>&1 ||
+		{ cat "$out" >&2; rm -f "$out"; return 1; }
+	n=$(grep -c '^Running' "$out" || true)
+	[ "$n" -gt 0 ] || { echo "coccicheck ran no semantic patch on $1/$2" >&2; cat "$out" >&2; rm -f "$out"; return 1; }
+	echo "coccicheck: $n semantic patches on $2 in $1" >&2
+	grep -E '^[^ ]+:[0-9]+' "$out" | norm "$1" "$CACHE/obj/cocci" || true
+	rm -f "$out"
+}
+cdirs="arch/arm64/kvm arch/riscv/kvm virt/kvm"
+for f in $touched; do case $f in *.c) cdirs="$cdirs $(dirname "$f")" ;; esac; done
+for d in $(echo "$cdirs" | tr ' ' '\n' | sort -u); do
+	n=$(find "$TREE/$d" -name '*.c' | wc -l)
+	b=$(cached "cocci $d $(spatch --version | head -1)" cocci_run "$BASE_SRC" "$d")
+	[ -d "$BASE_SRC/$d" ] || : >"$b"
+	t=$(cached "cocci tree $(tree_key) $d $(spatch --version | head -1)" cocci_run "$TREE" "$d")
+	cp "$t" "$L/cocci-${d//\//_}.txt"
+	compare "coccicheck $d ($n .c files)" "$b" "$L/cocci-${d//\//_}.txt"
+done
+}
+
+docs() {
+docs_run() { # src obj
+	rm -rf "$2/Documentation/output"
+	make -C "$1" O="$2" SPHINXDIRS=virt htmldocs >"$2.log" 2>&1 || { cat "$2.log"; return 1; }
+	[ -f "$2/Documentation/output/virt/kvm/api.html" ] || { echo "docs build made no api.html"; cat "$2.log"; return 1; }
+	grep -E 'WARNING|ERROR' "$2.log" | norm "$1" "$2" || true
+}
+mkdir -p "$CACHE/obj/docs" "$CACHE/obj/docs-base"
+b=$(cached "docs $(sphinx-build --version)" docs_run "$BASE_SRC" "$CACHE/obj/docs-base")
+t=$(cached "docs tree $(tree_key) $(sphinx-build --version)" docs_run "$TREE" "$CACHE/obj/docs")
+cp "$t" "$L/docs.txt"
+compare "htmldocs SPHINXDIRS=virt" "$b" "$L/docs.txt"
+}
+
+case ${1:-} in
+checkpatch|sparse|cocci|docs) "$1" ;;
+*) die "usage: $0 checkpatch|sparse|cocci|docs" ;;
+esac
+exit $fail

@@ -1,0 +1,76 @@
+#!/bin/bash
+# run-tests.sh ARCH TESTS: boot the KVM host kernel of ARCH under QEMU (TCG,
+# KVM nested in the emulated host) with an initramfs holding busybox and the
+# installed selftests; run TESTS (kselftest names, or "all") with kselftest's
+# runner; write build/results/ARCH.{log,tap}.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+arch=$1 tests=$2
+kobj=${KOBJ:-$CACHE/obj/$arch} inst=${SELFTESTS_INST:-$CACHE/install/$arch}
+tag=${RESULT_TAG:-$arch}
+timeout=${TEST_TIMEOUT:-300}         # per test, seconds (kselftest runner)
+limit=${QEMU_TIMEOUT:-1800}          # whole boot, seconds
+case $arch in
+arm64) bbarch=arm64 cpio_img=$CACHE/initramfs-arm64.cpio.gz
+	qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on)
+	console=ttyAMA0 ;;
+riscv) bbarch=riscv64 cpio_img=$CACHE/initramfs-riscv.cpio.gz
+	# AIA (APLIC+IMSIC, Ssaia): KVM offers Sscofpmf to guests only on an
+	# Ssaia host, and riscv's in-kernel irqchip needs it.  Zkr gives the
+	# guest the seed CSR (the KVM_EXIT_RISCV_CSR path).
+	qemu=(qemu-system-riscv64 -M virt,aia=aplic-imsic
+	      -cpu rv64,h=true,sscofpmf=true,ssaia=true,smaia=true,zkr=true
+	      -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin)
+	console="ttyS0 earlycon=sbi" ;;
+*) die "unknown ARCH $arch" ;;
+esac
+cpio_img=${INITRAMFS:-$cpio_img}
+
+# Initramfs: rebuilt only when the tests, busybox or guest-init are newer.
+if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox" "$TOP/scripts/guest-init" -newer "$cpio_img" -print -quit)" ] || [ "$0" -nt "$cpio_img" ]; then
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc}
+	cp "$CACHE/busybox/$bbarch/busybox" "$root/bin/busybox"
+	for a in sh mount umount cat echo sed tee dmesg poweroff mkdir ls sleep grep \
+		 awk cut tr wc date head tail basename dirname env timeout mktemp rm id \
+		 uname seq sort printf kill xargs find test expr true false stat; do
+		ln -s busybox "$root/bin/$a"
+	done
+	# The runner applies its per-test timeout only if /usr/bin/timeout
+	# exists, calls it with GNU's --foreground (busybox lacks it) and
+	# expects GNU's status 124 on expiry (busybox gives 128+SIGTERM).
+	mkdir -p "$root/usr/bin"
+	printf '%s\n' '#!/bin/sh' '[ "$1" = --foreground ] && shift' '/bin/busybox timeout "$@"' \
+		'rc=$?; [ $rc -eq 143 ] && exit 124; exit $rc' >"$root/usr/bin/timeout"
+	chmod 755 "$root/usr/bin/timeout"
+	cp -a "$inst" "$root/kselftest"
+	# Static test binaries carry debug info; stripped, the image is far smaller.
+	find "$root/kselftest" -type f -perm -u+x -print0 |
+		xargs -0 "$(cross "$arch")strip" 2>/dev/null || true
+	install -m 755 "$TOP/scripts/guest-init" "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$cpio_img.tmp"
+	mv "$cpio_img.tmp" "$cpio_img"
+	rm -rf "$root"
+fi
+
+mkdir -p "$RESULTS"
+logf=$RESULTS/$tag.log tapf=$RESULTS/$tag.tap
+# The test list goes on the command line, so one initramfs serves every subset.
+list=$(echo "$tests" | tr ' ' ',' | sed 's/^,*//; s/,*$//')
+append="console=$console panic=-1 rdinit=/init kvmlc.tests=$list kvmlc.timeout=$timeout"
+rc=0
+timeout --foreground -k 10 "$limit" "${qemu[@]}" -smp 2 -m 2048 -nographic -no-reboot -nic none \
+	-kernel "$kobj/arch/$arch/boot/Image" -initrd "$cpio_img" -append "$append" \
+	</dev/null >"$logf" 2>&1 || rc=$?
+tr -d '\r' <"$logf" >"$logf.tmp" && mv "$logf.tmp" "$logf"
+if grep -q '^=== KVMLC TAP BEGIN' "$logf"; then
+	sed -n '/^=== KVMLC TAP BEGIN/,/^=== KVMLC TAP END/p' "$logf" | sed '1d;$d' >"$tapf"
+else
+	# No clean block: the guest did not finish (timeout, panic).  Keep what
+	# the live stream has, so the summary can name what ran.
+	grep -E '^(TAP version|1\.\.|ok |not ok |# )' "$logf" >"$tapf" || true
+fi
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	echo "# QEMU killed after ${limit}s (QEMU_TIMEOUT)" >>"$tapf"
+fi
+grep -q '^=== KVMLC DONE' "$logf" || { echo "$arch: the guest did not finish its run (qemu exit $rc); see $logf" >&2; exit 1; }
