@@ -5,7 +5,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts LOGS=$BUILD/logs
-ARCHES=${ARCH:-arm64 riscv}
+ARCHES=${ARCH:-arm64 riscv} SEL_TESTS=${TESTS:-}
+unset ARCH TESTS   # the kernel's make would take an empty ARCH from the environment
 T0=$SECONDS
 mkdir -p "$LOGS" "$RESULTS"
 
@@ -26,7 +27,7 @@ run_tests() { # all|default
 	local a specs=() list rc=0
 	for a in $ARCHES; do
 		if [ "$1" = all ]; then list=all
-		elif [ -n "${TESTS:-}" ]; then list=$(echo "$TESTS" | tr ' ' ',')
+		elif [ -n "$SEL_TESTS" ]; then list=$(echo "$SEL_TESTS" | tr ' ' ',')
 		else list=$(default_tests "$a"); fi
 		step "test $a in QEMU ($([ "$list" = all ] && echo all || echo "$list" | tr ',' '\n' | grep -c .) tests)" \
 			"$LOGS/run-$a.log" "$S/run-tests.sh" "$a" "$list" || rc=1

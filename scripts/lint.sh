@@ -126,8 +126,8 @@ done
 docs() {
 docs_run() { # src obj
 	rm -rf "$2/Documentation/output"
-	make -C "$1" O="$2" SPHINXDIRS=virt htmldocs >"$2.log" 2>&1 || { cat "$2.log"; return 1; }
-	[ -f "$2/Documentation/output/virt/kvm/api.html" ] || { echo "docs build made no api.html"; cat "$2.log"; return 1; }
+	make -C "$1" O="$2" ARCH=arm64 SPHINXDIRS=virt htmldocs >"$2.log" 2>&1 || { cat "$2.log" >&2; return 1; }
+	[ -f "$2/Documentation/output/virt/kvm/api.html" ] || { echo "docs build made no api.html" >&2; cat "$2.log" >&2; return 1; }
 	grep -E 'WARNING|ERROR' "$2.log" | norm "$1" "$2" || true
 }
 mkdir -p "$CACHE/obj/docs" "$CACHE/obj/docs-base"

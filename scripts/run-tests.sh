@@ -27,7 +27,7 @@ esac
 cpio_img=${INITRAMFS:-$cpio_img}
 
 # Initramfs: rebuilt only when the tests, busybox or guest-init are newer.
-if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox" "$TOP/scripts/guest-init" -newer "$cpio_img" -print -quit)" ] || [ "$0" -nt "$cpio_img" ]; then
+if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox" "$TOP/scripts/guest-init" "$TOP/tests/args" -newer "$cpio_img" -print -quit)" ] || [ "$0" -nt "$cpio_img" ]; then
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc}
 	cp "$CACHE/busybox/$bbarch/busybox" "$root/bin/busybox"
@@ -48,6 +48,11 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox"
 	find "$root/kselftest" -type f -perm -u+x -print0 |
 		xargs -0 "$(cross "$arch")strip" 2>/dev/null || true
 	install -m 755 "$TOP/scripts/guest-init" "$root/init"
+	# Per-test arguments (tests/args) as kselftest's KSELFTEST_<TEST>_ARGS.
+	sed -e 's/#.*//' "$TOP/tests/args" | awk -v a="$arch" '$1 == a && NF > 2 {
+		v = toupper($2); gsub(/[^A-Z0-9]/, "_", v)
+		$1 = ""; $2 = ""; sub(/^ +/, "")
+		printf "export KSELFTEST_%s_ARGS=\"%s\"\n", v, $0 }' >"$root/etc/kselftest-args"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$cpio_img.tmp"
 	mv "$cpio_img.tmp" "$cpio_img"
 	rm -rf "$root"
