@@ -24,18 +24,23 @@ build() {
 }
 default_tests() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/tests/default-$1" | tr '\n' ','; }
 run_tests() { # all|default
-	local a specs=() list rc=0
+	local a specs=() list want rc=0
 	for a in $ARCHES; do
-		if [ "$1" = all ]; then list=all
-		elif [ -n "$SEL_TESTS" ]; then list=$(echo "$SEL_TESTS" | tr ' ' ',')
-		else list=$(default_tests "$a"); fi
-		step "test $a in QEMU ($([ "$list" = all ] && echo all || echo "$list" | tr ',' '\n' | grep -c .) tests)" \
+		if [ "$1" = all ]; then
+			list=all   # the guest runs the whole collection; every installed test is expected
+			want=$(sed 's/^kvm://' "$CACHE/install/$a/kselftest-list.txt" | tr '\n' ',')
+			export QEMU_TIMEOUT=${QEMU_TIMEOUT:-7200}
+		elif [ -n "$SEL_TESTS" ]; then list=$(echo "$SEL_TESTS" | tr ' ' ','); want=$list
+		else list=$(default_tests "$a"); want=$list; fi
+		step "test $a in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
 			"$LOGS/run-$a.log" "$S/run-tests.sh" "$a" "$list" || rc=1
-		specs+=("$a:$list")
+		specs+=("$a:$want")
 	done
-	python3 "$S/summarize.py" "$TOP/tests/expectations" "$RESULTS" "${specs[@]}" || rc=1
+	python3 "$S/summarize.py" "$TOP/tests/expectations" "$RESULTS" "${specs[@]}" | tee "$RESULTS/summary.txt" || rc=1
 	return $rc
 }
+# The summary lines again, last, so that they close the output.
+closing() { grep -E '^(arm64|riscv|total): [0-9]+ passed' "$RESULTS/summary.txt" 2>/dev/null || true; }
 lint() {
 	local c rc=0
 	for c in ${1:-checkpatch sparse cocci docs}; do
@@ -44,23 +49,26 @@ lint() {
 	done
 	return $rc
 }
-finish() { log "$1: $2 after $((SECONDS - T0))s"; }
+finish() { log "$1: $2 after $((SECONDS - T0))s"; closing; }
 
 case ${1:-} in
 deps) "$S/deps.sh" ;;
 tree) prepare ;;
 export) "$S/tree.sh" export ;;
 build) prepare; build ;;
-test) prepare; build; run_tests default ;;
-test-all) prepare; build; run_tests all ;;
+test | test-all | run)
+	rm -f "$RESULTS/summary.txt"
+	prepare
+	build || { finish "$1" FAILED; exit 1; }
+	run_tests "$([ "$1" = test-all ] && echo all || echo default)" && finish "$1" ok || { finish "$1" FAILED; exit 1; } ;;
 lint) prepare; ARCHES="arm64 riscv" build; lint ;;
-run) prepare; build; run_tests default && finish run ok || { finish run FAILED; exit 1; } ;;
 check)
 	ARCHES="arm64 riscv"
 	rc=0
+	rm -f "$RESULTS/summary.txt"
 	prepare
 	lint checkpatch || rc=1
-	build
+	build || { finish check FAILED; exit 1; }
 	run_tests default || rc=1
 	lint "sparse cocci docs" || rc=1
 	[ $rc -eq 0 ] && finish check ok || { finish check FAILED; exit 1; } ;;
