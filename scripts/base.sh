@@ -21,7 +21,8 @@ deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian
 EOS
 	mkdir -p "$tmp/lists/partial"
 	o=(-o Dir::Etc::SourceList="$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	   -o Dir::State::Lists="$tmp/lists" -o Dir::State::Status=/dev/null -o Debug::NoLocking=1)
+	   -o Dir::State::Lists="$tmp/lists" -o Dir::State::Status=/dev/null -o Debug::NoLocking=1
+	   -o APT::Sandbox::User=root)
 	apt-get "${o[@]}" update -qq
 	(cd "$CACHE/downloads" && apt-get "${o[@]}" download -qq "linux-source-7.3=$BASE_VERSION") || {
 		rm -rf "$tmp"
@@ -29,7 +30,9 @@ EOS
 Set LINUX_SOURCE_DEB to a copy of $BASE_DEB (e.g. ../shared/base/) and run again."
 	}
 	rm -rf "$tmp"
-	mv "$CACHE/downloads/"linux-source-7.3_*"$(echo "$BASE_VERSION" | sed 's/~/%7e/')"*.deb "$deb" 2>/dev/null || true
+	# apt may escape characters of the version in the file name: take what it wrote.
+	got=$(ls "$CACHE/downloads"/linux-source-7.3_*_all.deb | head -1)
+	[ "$got" = "$deb" ] || mv "$got" "$deb"
 fi
 
 log "verifying $deb"

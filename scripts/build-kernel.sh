@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch=$1 src=${2:-$TREE} obj=${3:-$CACHE/obj/$1}
 mk=(make -C "$src" O="$obj" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" -j"$JOBS")
-frags=("$TOP/configs/common.config" "$TOP/configs/$arch.config" ${EXTRA_CONFIGS:-})
+frags=("$TOP/configs/common.config" "$TOP/configs/$arch.config")
 mkdir -p "$obj"
 cfgid=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments" 2>/dev/null)" != "$cfgid" ]; then

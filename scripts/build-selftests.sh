@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch=$1 src=${2:-$TREE} kobj=${3:-$CACHE/obj/$1}
-out=${SELFTESTS_OBJ:-$CACHE/obj/selftests-$arch} inst=${SELFTESTS_INST:-$CACHE/install/$arch}
+out=$CACHE/obj/selftests-$arch inst=$CACHE/install/$arch
 args=(-C "$src/tools/testing/selftests" TARGETS=kvm ARCH="$arch" CROSS_COMPILE="$(cross "$arch")"
       O="$out" KHDR_INCLUDES="-isystem $kobj/usr/include" EXTRA_CFLAGS=-static LDFLAGS=-static
       -j"$JOBS")

@@ -48,13 +48,16 @@ allow=$TOP/tests/checkpatch-allow
 n=0 found=0
 for p in $patches; do
 	n=$((n + 1))
-	out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --terse --show-types "$TOP/series/$p" 2>&1 || true)
+	out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --show-types "$TOP/series/$p" 2>&1 || true)
 	echo "$out" >"$L/checkpatch-$p.log"
+	# Proof that checkpatch read the patch: its closing count.
+	echo "$out" | grep -q '^total: .* lines checked' ||
+		{ echo "checkpatch did not finish on $p: $(echo "$out" | tail -3)"; found=$((found + 1)); continue; }
 	while IFS= read -r line; do
-		type=$(echo "$line" | sed -nE 's/.*: (ERROR|WARNING|CHECK):([A-Z0-9_]+):.*/\2/p')
+		type=$(echo "$line" | sed -nE 's/^(ERROR|WARNING|CHECK):([A-Z0-9_]+):.*/\2/p')
 		[ -n "$type" ] || continue
 		grep -qE "^$p[[:space:]]+$type[[:space:]]+\S" "$allow" 2>/dev/null && continue
-		echo "checkpatch: $line"; found=$((found + 1))
+		echo "checkpatch: $p: $line"; found=$((found + 1))
 	done <<<"$out"
 done
 [ $found -eq 0 ] && echo "checkpatch --strict: ok ($n patches, 0 findings outside tests/checkpatch-allow)" || fail=1
@@ -99,6 +102,7 @@ done
 }
 
 cocci() {
+mkdir -p "$CACHE/obj/cocci"   # coccicheck's O= must exist
 command -v spatch >/dev/null || { echo "spatch (coccinelle) is not installed: coccicheck would check nothing"; exit 1; }
 cocci_run() { # src dir: sorted reports; fails if coccicheck failed or ran no rule
 	local out n; out=$(mktemp)

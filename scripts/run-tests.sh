@@ -6,8 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch=$1 tests=$2
-kobj=${KOBJ:-$CACHE/obj/$arch} inst=${SELFTESTS_INST:-$CACHE/install/$arch}
-tag=${RESULT_TAG:-$arch}
+kobj=$CACHE/obj/$arch inst=$CACHE/install/$arch
 timeout=${TEST_TIMEOUT:-300}         # per test, seconds (kselftest runner)
 limit=${QEMU_TIMEOUT:-1800}          # whole boot, seconds
 case $arch in
@@ -24,7 +23,6 @@ riscv) bbarch=riscv64 cpio_img=$CACHE/initramfs-riscv.cpio.gz
 	console="ttyS0 earlycon=sbi" ;;
 *) die "unknown ARCH $arch" ;;
 esac
-cpio_img=${INITRAMFS:-$cpio_img}
 
 # Initramfs: rebuilt only when the tests, busybox or guest-init are newer.
 if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox" "$TOP/scripts/guest-init" "$TOP/tests/args" -newer "$cpio_img" -print -quit)" ] || [ "$0" -nt "$cpio_img" ]; then
@@ -59,7 +57,7 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox"
 fi
 
 mkdir -p "$RESULTS"
-logf=$RESULTS/$tag.log tapf=$RESULTS/$tag.tap
+logf=$RESULTS/$arch.log tapf=$RESULTS/$arch.tap
 # The test list goes on the command line, so one initramfs serves every subset.
 list=$(echo "$tests" | tr ' ' ',' | sed 's/^,*//; s/,*$//')
 append="console=$console panic=-1 rdinit=/init kvmlc.tests=$list kvmlc.timeout=$timeout"
