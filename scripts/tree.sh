@@ -72,8 +72,30 @@ export_series() {
 		echo "# Patch order for 'git am' on top of the base (written by 'make export')."
 		(cd "$SERIES" && ls [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '^0000-cover-letter.patch$' || true)
 	} >"$SERIES/series"
+	update_cover
 	echo "$(series_id) $(git -C "$TREE" rev-parse HEAD)" >"$TREE/.git/series-applied"
 	log "exported $(git -C "$TREE" rev-list --count base..HEAD) patches to series/"
+}
+
+# The cover letter's prose is written by hand; its patch count, shortlog and
+# diffstat are regenerated from the tree.
+update_cover() {
+	local cover=$SERIES/0000-cover-letter.patch n
+	[ -f "$cover" ] || return 0
+	n=$(git -C "$TREE" rev-list --count base..HEAD)
+	{
+		awk '/^[^ ].* \([0-9]+\):$/ || /^-- $/ { exit } { print }' "$cover" |
+			sed -E "s|^Subject: \[PATCH [0-9]+/[0-9]+\]|Subject: [PATCH 0/$n]|" |
+			sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}'
+		echo
+		if [ "$n" -gt 0 ]; then
+			"${G[@]}" shortlog -w72,2,4 base..HEAD </dev/null
+			"${G[@]}" diff --stat=72 base..HEAD
+			echo
+		fi
+		echo "-- "
+	} >"$cover.tmp"
+	mv "$cover.tmp" "$cover"
 }
 
 case ${1:-} in
