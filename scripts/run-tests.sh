@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch=$1 tests=$2
 kobj=$CACHE/obj/$arch inst=$CACHE/install/$arch
-timeout=${TEST_TIMEOUT:-300}         # per test, seconds (kselftest runner)
+timeout=${TEST_TIMEOUT:-}             # per test, s; default: kvm/settings (120)
 limit=${QEMU_TIMEOUT:-1800}          # whole boot, seconds
 case $arch in
 arm64) bbarch=arm64 cpio_img=$CACHE/initramfs-arm64.cpio.gz
