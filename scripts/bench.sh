@@ -22,7 +22,7 @@ build() {
 		step "build $a selftests" "$LOGS/selftests-$a.log" "$S/build-selftests.sh" "$a"
 	done
 }
-default_tests() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/tests/default-$1" | tr '\n' ','; }
+default_tests() { entries "$TOP/tests/default-$1" | tr '\n' ','; }
 run_tests() { # all|default
 	local a specs=() list want rc=0
 	for a in $ARCHES; do

@@ -11,6 +11,10 @@ BASE_SRC=$CACHE/base/linux-source-7.3     # pristine unpacked base, never edited
 TREE=${KVMLC_TREE:-$CACHE/tree}          # git work tree: base commit + series
 mkdir -p "$CACHE"
 
+# The entries of a list file (series/series, tests/default-*): comments and
+# blank lines dropped.
+entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1"; }
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -43,7 +43,7 @@ cp_probe=$(printf '%s\n' 'From: a <a@b.c>' 'Subject: [PATCH] x' '' '---' \
 	'diff --git a/k.c b/k.c' '--- a/k.c' '+++ b/k.c' '@@ -1 +1,2 @@' ' int a;' '+int  b ;' |
 	perl "$TREE/scripts/checkpatch.pl" --no-tree --strict --terse - 2>&1 || true)
 echo "$cp_probe" | grep -q 'ERROR' || { echo "checkpatch did not run (probe gave: $cp_probe)"; exit 1; }
-patches=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/series/series")
+patches=$(entries "$TOP/series/series")
 allow=$TOP/tests/checkpatch-allow
 n=0 found=0
 for p in $patches; do

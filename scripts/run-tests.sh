@@ -47,7 +47,7 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox"
 		xargs -0 "$(cross "$arch")strip" 2>/dev/null || true
 	install -m 755 "$TOP/scripts/guest-init" "$root/init"
 	# Per-test arguments (tests/args) as kselftest's KSELFTEST_<TEST>_ARGS.
-	sed -e 's/#.*//' "$TOP/tests/args" | awk -v a="$arch" '$1 == a && NF > 2 {
+	entries "$TOP/tests/args" | awk -v a="$arch" '$1 == a && NF > 2 {
 		v = toupper($2); gsub(/[^A-Z0-9]/, "_", v)
 		$1 = ""; $2 = ""; sub(/^ +/, "")
 		printf "export KSELFTEST_%s_ARGS=\"%s\"\n", v, $0 }' >"$root/etc/kselftest-args"

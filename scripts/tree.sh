@@ -10,7 +10,7 @@ SERIES=$TOP/series
 G=(git -C "$TREE" -c core.abbrev=12 -c diff.algorithm=myers -c diff.noprefix=false
    -c diff.mnemonicPrefix=false -c format.signature= -c format.numbered=auto)
 
-patches() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SERIES/series"; }
+patches() { entries "$SERIES/series"; }
 
 make_base() {
 	"$(dirname "$0")/base.sh"
