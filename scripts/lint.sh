@@ -77,6 +77,7 @@ sparse_run() { # src obj arch dirs...: sorted reports on stdout; fails if make
 	grep -E ': (warning|error): ' "$out" | norm "$src" "$obj" || true
 	rm -f "$out"
 }
+spv=$(cat "$CACHE/sparse/VERSION")
 for arch in arm64 riscv; do
 	dirs="arch/$arch/kvm"   # virt/kvm is built (and checked) from here
 	for f in $touched; do
@@ -93,9 +94,9 @@ for arch in arm64 riscv; do
 		make -s -C "$BASE_SRC" O="$bobj" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" olddefconfig >/dev/null
 	}
 	bdirs=$(for d in $dirs; do [ -d "$BASE_SRC/$d" ] && echo "$d"; done | tr '\n' ' ')
-	b=$(cached "sparse $arch $bdirs $(sha256sum <"$bobj/.config") $(cat "$CACHE/sparse/VERSION")" \
+	b=$(cached "sparse $arch $bdirs $(sha256sum <"$bobj/.config") $spv" \
 		sparse_run "$BASE_SRC" "$bobj" "$arch" $bdirs)
-	t=$(cached "sparse tree $(tree_key) $arch $dirs $(sha256sum <"$CACHE/obj/$arch/.config") $(cat "$CACHE/sparse/VERSION")" \
+	t=$(cached "sparse tree $(tree_key) $arch $dirs $(sha256sum <"$CACHE/obj/$arch/.config") $spv" \
 		sparse_run "$TREE" "$CACHE/obj/$arch" "$arch" $dirs)
 	cp "$t" "$L/sparse-$arch.txt"
 	compare "sparse C=2 $arch [$dirs]" "$b" "$L/sparse-$arch.txt"
@@ -118,11 +119,12 @@ cocci_run() { # src dir: sorted reports; fails if coccicheck failed or ran no ru
 }
 cdirs="arch/arm64/kvm arch/riscv/kvm virt/kvm"
 for f in $touched; do case $f in *.c) cdirs="$cdirs $(dirname "$f")" ;; esac; done
+spv=$(spatch --version | head -1)
 for d in $(echo "$cdirs" | tr ' ' '\n' | sort -u); do
 	n=$(find "$TREE/$d" -name '*.c' | wc -l)
 	b=$L/empty; : >"$b"   # a directory the series adds has no base reports
-	[ -d "$BASE_SRC/$d" ] && b=$(cached "cocci $d $(spatch --version | head -1)" cocci_run "$BASE_SRC" "$d")
-	t=$(cached "cocci tree $(tree_key) $d $(spatch --version | head -1)" cocci_run "$TREE" "$d")
+	[ -d "$BASE_SRC/$d" ] && b=$(cached "cocci $d $spv" cocci_run "$BASE_SRC" "$d")
+	t=$(cached "cocci tree $(tree_key) $d $spv" cocci_run "$TREE" "$d")
 	cp "$t" "$L/cocci-${d//\//_}.txt"
 	compare "coccicheck $d ($n .c files)" "$b" "$L/cocci-${d//\//_}.txt"
 done
