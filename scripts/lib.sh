@@ -19,7 +19,7 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 cross() { # kernel ARCH -> CROSS_COMPILE prefix
-	case $1 in arm64) echo aarch64-linux-gnu- ;; riscv) echo riscv64-linux-gnu- ;; *) die "unknown ARCH $1" ;; esac
+	case $1 in arm64) echo aarch64-linux-gnu- ;; riscv) echo riscv64-linux-gnu- ;; x86) echo ;; *) die "unknown ARCH $1" ;; esac
 }
 
 # step NAME LOGFILE CMD...: run CMD with its output in LOGFILE, print progress
