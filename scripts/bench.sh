@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench.sh STAGE: what the Makefile targets run (see README).
-#   run | check | lint | build | test | test-all | tree | export | deps
+#   run | check | lint | build | test | test-all | test-debug | tree | export | deps
 # ARCH (default "arm64 riscv") and TESTS (default: tests/default-ARCH) select.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -25,8 +25,9 @@ build() {
 # The series touches x86 KVM too: its objects must compile (never booted).
 build_x86() { step "build x86 KVM objects" "$LOGS/kernel-x86.log" "$S/build-kernel.sh" x86; }
 default_tests() { entries "$TOP/tests/default-$1" | tr '\n' ','; }
-run_tests() { # all|default
-	local a specs=() list want rc=0
+SPECS=()
+run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
+	local a list want rc=0
 	for a in $ARCHES; do
 		if [ "$1" = all ]; then
 			list=all   # the guest runs the whole collection; every installed test is expected
@@ -34,15 +35,47 @@ run_tests() { # all|default
 			export QEMU_TIMEOUT=${QEMU_TIMEOUT:-7200}
 		elif [ -n "$SEL_TESTS" ]; then list=$(echo "$SEL_TESTS" | tr ' ' ','); want=$list
 		else list=$(default_tests "$a"); want=$list; fi
-		step "test $a in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
-			"$LOGS/run-$a.log" "$S/run-tests.sh" "$a" "$list" || rc=1
-		specs+=("$a:$want")
+		step "test $a$VARIANT in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
+			"$LOGS/run-$a$VARIANT.log" "$S/run-tests.sh" "$a" "$list" || rc=1
+		SPECS+=("$a$VARIANT:$want")
 	done
-	python3 "$S/summarize.py" "$TOP/tests/expectations" "$RESULTS" "${specs[@]}" | tee "$RESULTS/summary.txt" || rc=1
+	return $rc
+}
+# The debug lane: the same tests on kernels built with configs/debug.config.
+debug_lane() {
+	local a rc=0
+	export KVMLC_DEBUG=1 VARIANT=-debug
+	for a in $ARCHES; do
+		step "build $a debug kernel" "$LOGS/kernel-$a-debug.log" "$S/build-kernel.sh" "$a" || rc=1
+	done
+	[ $rc -eq 0 ] && { run_tests "$1" || rc=1; }
+	unset KVMLC_DEBUG; VARIANT=
+	return $rc
+}
+# What the guest kernels reported (lockdep, sleeping in atomic context,
+# WARN, BUG, Oops) fails the run, whatever the tests said.
+REPORTS='BUG:|WARNING:|Invalid wait context|possible (circular|recursive) locking|inconsistent lock state|Oops|UBSAN:'
+kernel_reports() {
+	local spec f rc=0
+	for spec in "${SPECS[@]}"; do
+		f=$RESULTS/${spec%%:*}.dmesg
+		if grep -E "$REPORTS" "$f" >"${f%.dmesg}.reports" 2>/dev/null; then
+			printf '\n%s: the guest kernel reported (%s):\n' "${spec%%:*}" "$f"
+			head -n 20 "${f%.dmesg}.reports" | sed 's/^/  /'
+			rc=1
+		fi
+	done
+	return $rc
+}
+summarize() {
+	local rc=0
+	python3 "$S/summarize.py" "$TOP/tests/expectations" "$RESULTS" "${SPECS[@]}" >"$RESULTS/summary.txt" || rc=1
+	kernel_reports >>"$RESULTS/summary.txt" || rc=1
+	cat "$RESULTS/summary.txt"
 	return $rc
 }
 # The summary lines again, last, so that they close the output.
-closing() { grep -E '^(arm64|riscv|total): [0-9]+ passed' "$RESULTS/summary.txt" 2>/dev/null || true; }
+closing() { grep -E '^((arm64|riscv)(-debug)?|total): [0-9]+ passed' "$RESULTS/summary.txt" 2>/dev/null || true; }
 lint() {
 	local c rc=0
 	for c in ${1:-checkpatch sparse cocci docs}; do
@@ -58,11 +91,15 @@ deps) "$S/deps.sh" ;;
 tree) prepare ;;
 export) "$S/tree.sh" export ;;
 build) prepare; build ;;
-test | test-all | run)
+test | test-all | run | test-debug)
 	rm -f "$RESULTS/summary.txt"
 	prepare
 	build || { finish "$1" FAILED; exit 1; }
-	run_tests "$([ "$1" = test-all ] && echo all || echo default)" && finish "$1" ok || { finish "$1" FAILED; exit 1; } ;;
+	rc=0
+	if [ "$1" = test-debug ]; then debug_lane default || rc=1
+	else run_tests "$([ "$1" = test-all ] && echo all || echo default)" || rc=1; fi
+	summarize || rc=1
+	[ $rc -eq 0 ] && finish "$1" ok || { finish "$1" FAILED; exit 1; } ;;
 lint) prepare; ARCHES="arm64 riscv" build; build_x86; lint ;;
 check)
 	ARCHES="arm64 riscv"
@@ -72,7 +109,9 @@ check)
 	lint checkpatch || rc=1
 	build && build_x86 || { finish check FAILED; exit 1; }
 	run_tests default || rc=1
+	debug_lane default || rc=1
+	summarize || rc=1
 	lint "sparse cocci docs" || rc=1
 	[ $rc -eq 0 ] && finish check ok || { finish check FAILED; exit 1; } ;;
-*) die "usage: $0 run|check|lint|build|test|test-all|tree|export|deps" ;;
+*) die "usage: $0 run|check|lint|build|test|test-all|test-debug|tree|export|deps" ;;
 esac

@@ -6,9 +6,10 @@
 # dependency would otherwise silently give another kernel).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-arch=$1 src=${2:-$TREE} obj=${3:-$CACHE/obj/$1}
+arch=$1 src=${2:-$TREE} obj=${3:-$CACHE/obj/$1$VARIANT}
 mk=(make -C "$src" O="$obj" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" -j"$JOBS")
 frags=("$TOP/configs/common.config" "$TOP/configs/$arch.config")
+[ -n "$VARIANT" ] && frags+=("$TOP/configs/debug.config")
 mkdir -p "$obj"
 cfgid=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments" 2>/dev/null)" != "$cfgid" ]; then

@@ -3,6 +3,9 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${KVMLC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-lifecycle}
 BUILD=$TOP/build
 RESULTS=$BUILD/results
+# KVMLC_DEBUG=1: the debug kernels (configs/debug.config), with an object
+# dir of their own and results named ARCH-debug.
+VARIANT=${KVMLC_DEBUG:+-debug}
 JOBS=${JOBS:-$(($(nproc) + 1))}
 BASE_VERSION=7.3.4-1~bpo13+1
 BASE_DEB=linux-source-7.3_${BASE_VERSION}_all.deb

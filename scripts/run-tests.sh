@@ -2,11 +2,12 @@
 # run-tests.sh ARCH TESTS: boot the KVM host kernel of ARCH under QEMU (TCG,
 # KVM nested in the emulated host) with an initramfs holding busybox and the
 # installed selftests; run TESTS (kselftest names, or "all") with kselftest's
-# runner; write build/results/ARCH.{log,tap}.
+# runner; write build/results/ARCH.{log,tap,dmesg} (ARCH-debug.* with
+# KVMLC_DEBUG=1: the debug kernel).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch=$1 tests=$2
-kobj=$CACHE/obj/$arch inst=$CACHE/install/$arch
+kobj=$CACHE/obj/$arch$VARIANT inst=$CACHE/install/$arch
 timeout=${TEST_TIMEOUT:-}             # per test, s; default: kvm/settings (120)
 limit=${QEMU_TIMEOUT:-1800}          # whole boot, seconds
 case $arch in
@@ -57,7 +58,7 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox"
 fi
 
 mkdir -p "$RESULTS"
-logf=$RESULTS/$arch.log tapf=$RESULTS/$arch.tap
+logf=$RESULTS/$arch$VARIANT.log tapf=$RESULTS/$arch$VARIANT.tap dmesgf=$RESULTS/$arch$VARIANT.dmesg
 # The test list goes on the command line, so one initramfs serves every subset.
 list=$(echo "$tests" | tr ' ' ',' | sed 's/^,*//; s/,*$//')
 append="console=$console panic=-1 rdinit=/init kvmlc.tests=$list kvmlc.timeout=$timeout"
@@ -66,6 +67,7 @@ timeout --foreground -k 10 "$limit" "${qemu[@]}" -smp 2 -m 2048 -nographic -no-r
 	-kernel "$kobj/arch/$arch/boot/Image" -initrd "$cpio_img" -append "$append" \
 	</dev/null >"$logf" 2>&1 || rc=$?
 tr -d '\r' <"$logf" >"$logf.tmp" && mv "$logf.tmp" "$logf"
+sed -n '/^=== KVMLC DMESG BEGIN/,/^=== KVMLC DMESG END/p' "$logf" >"$dmesgf"
 if grep -q '^=== KVMLC TAP BEGIN' "$logf"; then
 	sed -n '/^=== KVMLC TAP BEGIN/,/^=== KVMLC TAP END/p' "$logf" | sed '1d;$d' >"$tapf"
 else
