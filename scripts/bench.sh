@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench.sh STAGE: what the Makefile targets run (see README).
-#   run | check | lint | build | test | test-all | test-debug | tree | export | deps
+#   run | check | lint | build | test | test-all | check-debug | bench | tree | export | deps
 # ARCH (default "arm64 riscv") and TESTS (default: tests/default-ARCH) select.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -54,7 +54,7 @@ debug_lane() {
 }
 # What the guest kernels reported (lockdep, sleeping in atomic context,
 # WARN, BUG, Oops) fails the run, whatever the tests said.
-REPORTS='BUG:|WARNING:|Invalid wait context|possible (circular|recursive) locking|inconsistent lock state|Oops|UBSAN:'
+REPORTS='BUG:|WARNING:|Invalid wait context|possible (circular|recursive) locking|inconsistent lock state|Oops|UBSAN:|KASAN:|KFENCE:|unreferenced object|blocked for more than'
 kernel_reports() {
 	local spec f rc=0
 	for spec in "${SPECS[@]}"; do
@@ -85,18 +85,36 @@ lint() {
 	return $rc
 }
 finish() { log "$1: $2 after $((SECONDS - T0))s"; closing; }
+# make bench: bench/exit_cost in each arch's guest; the table, and its CSV.
+run_bench() {
+	local a rc=0 out
+	for a in $ARCHES; do
+		step "build $a bench" "$LOGS/bench-build-$a.log" "$S/build-bench.sh" "$a" || { rc=1; continue; }
+		step "bench $a in QEMU" "$LOGS/bench-$a.log" "$S/run-tests.sh" "$a" bench || rc=1
+		out=$(sed -n '/^=== KVMLC BENCH BEGIN/,/^=== KVMLC BENCH END/p' "$RESULTS/$a.log" | sed '1d;$d')
+		[ -n "$out" ] || { echo "$a: the bench printed nothing, see $RESULTS/$a.log"; rc=1; continue; }
+		printf '\n%s (%s)\n' "$a" "$RESULTS/bench-$a.csv"
+		grep -v '^csv,' <<<"$out" | sed 's/^/  /'
+		sed -n 's/^csv,//p' <<<"$out" >"$RESULTS/bench-$a.csv"
+	done
+	return $rc
+}
 
 case ${1:-} in
 deps) "$S/deps.sh" ;;
 tree) prepare ;;
 export) "$S/tree.sh" export ;;
 build) prepare; build ;;
-test | test-all | run | test-debug)
+bench)
+	prepare
+	build || { finish bench FAILED; exit 1; }
+	run_bench && finish bench ok || { finish bench FAILED; exit 1; } ;;
+test | test-all | run | check-debug)
 	rm -f "$RESULTS/summary.txt"
 	prepare
 	build || { finish "$1" FAILED; exit 1; }
 	rc=0
-	if [ "$1" = test-debug ]; then debug_lane default || rc=1
+	if [ "$1" = check-debug ]; then debug_lane default || rc=1
 	else run_tests "$([ "$1" = test-all ] && echo all || echo default)" || rc=1; fi
 	summarize || rc=1
 	[ $rc -eq 0 ] && finish "$1" ok || { finish "$1" FAILED; exit 1; } ;;
@@ -113,5 +131,5 @@ check)
 	summarize || rc=1
 	lint "sparse cocci docs" || rc=1
 	[ $rc -eq 0 ] && finish check ok || { finish check FAILED; exit 1; } ;;
-*) die "usage: $0 run|check|lint|build|test|test-all|test-debug|tree|export|deps" ;;
+*) die "usage: $0 run|check|lint|build|test|test-all|check-debug|bench|tree|export|deps" ;;
 esac

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-tests.sh ARCH TESTS: boot the KVM host kernel of ARCH under QEMU (TCG,
 # KVM nested in the emulated host) with an initramfs holding busybox and the
-# installed selftests; run TESTS (kselftest names, or "all") with kselftest's
+# installed selftests (and the bench, /bench); run TESTS (kselftest names,
+# "all", or "bench" for bench/exit_cost) with kselftest's
 # runner; write build/results/ARCH.{log,tap,dmesg} (ARCH-debug.* with
 # KVMLC_DEBUG=1: the debug kernel).
 set -euo pipefail
@@ -26,7 +27,9 @@ riscv) bbarch=riscv64 cpio_img=$CACHE/initramfs-riscv.cpio.gz
 esac
 
 # Initramfs: rebuilt only when the tests, busybox or guest-init are newer.
-if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox" "$TOP/scripts/guest-init" "$TOP/tests/args" -newer "$cpio_img" -print -quit)" ] || [ "$0" -nt "$cpio_img" ]; then
+bench=$CACHE/install/bench-$arch   # scripts/build-bench.sh, if built
+mkdir -p "$bench"
+if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$bench" "$CACHE/busybox/$bbarch/busybox" "$TOP/scripts/guest-init" "$TOP/tests/args" -newer "$cpio_img" -print -quit)" ] || [ "$0" -nt "$cpio_img" ]; then
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc}
 	cp "$CACHE/busybox/$bbarch/busybox" "$root/bin/busybox"
@@ -43,6 +46,7 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$CACHE/busybox/$bbarch/busybox"
 		'rc=$?; [ $rc -eq 143 ] && exit 124; exit $rc' >"$root/usr/bin/timeout"
 	chmod 755 "$root/usr/bin/timeout"
 	cp -a "$inst" "$root/kselftest"
+	cp -a "$bench" "$root/bench"
 	# Static test binaries carry debug info; stripped, the image is far smaller.
 	find "$root/kselftest" -type f -perm -u+x -print0 |
 		xargs -0 "$(cross "$arch")strip" 2>/dev/null || true
