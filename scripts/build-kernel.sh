@@ -7,9 +7,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch=$1 src=${2:-$TREE} obj=${3:-$CACHE/obj/$1$VARIANT}
+[ -n "${KVMLC_BASE:-}" ] && src=${2:-$BASE_SRC}
 mk=(make -C "$src" O="$obj" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" -j"$JOBS")
 frags=("$TOP/configs/common.config" "$TOP/configs/$arch.config")
-[ -n "$VARIANT" ] && frags+=("$TOP/configs/debug.config")
+[ "$VARIANT" = -debug ] && frags+=("$TOP/configs/debug.config")
 mkdir -p "$obj"
 cfgid=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments" 2>/dev/null)" != "$cfgid" ]; then

@@ -6,6 +6,8 @@ RESULTS=$BUILD/results
 # KVMLC_DEBUG=1: the debug kernels (configs/debug.config), with an object
 # dir of their own and results named ARCH-debug.
 VARIANT=${KVMLC_DEBUG:+-debug}
+# KVMLC_BASE=1 (make bench): the base kernel, built from the pristine base.
+[ -n "${KVMLC_BASE:-}" ] && VARIANT=-base
 JOBS=${JOBS:-$(($(nproc) + 1))}
 BASE_VERSION=7.3.4-1~bpo13+1
 BASE_DEB=linux-source-7.3_${BASE_VERSION}_all.deb
