@@ -140,7 +140,7 @@ static void answer(struct kvm_vcpu *vcpu)
 }
 
 /* One repetition: NR_CALLS calls or exits; returns per second. */
-static double run_once(enum mode mode)
+static double run_once(int mode)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
@@ -200,6 +200,13 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Median, min and max of REPS values (sorted in place). */
+static struct figure figure_of(const char *name, double v[REPS])
+{
+	qsort(v, REPS, sizeof(v[0]), cmp_double);
+	return (struct figure){ name, v[REPS / 2], v[0], v[REPS - 1] };
+}
+
 static struct figure measure(const char *name, double (*fn)(int), int arg)
 {
 	double v[REPS];
@@ -207,8 +214,7 @@ static struct figure measure(const char *name, double (*fn)(int), int arg)
 
 	for (i = 0; i < REPS; i++)
 		v[i] = fn(arg);
-	qsort(v, REPS, sizeof(v[0]), cmp_double);
-	return (struct figure){ name, v[REPS / 2], v[0], v[REPS - 1] };
+	return figure_of(name, v);
 }
 
 #ifdef __riscv
@@ -318,14 +324,8 @@ static void print_figure(const struct figure *f, const char *unit)
  */
 static int floor_only(void)
 {
-	double v[REPS];
-	struct figure f;
-	int r;
+	struct figure f = measure(mode_names[FLOOR], run_once, FLOOR);
 
-	for (r = 0; r < REPS; r++)
-		v[r] = run_once(FLOOR);
-	qsort(v, REPS, sizeof(v[0]), cmp_double);
-	f = (struct figure){ mode_names[FLOOR], v[REPS / 2], v[0], v[REPS - 1] };
 	print_figure(&f, "per s");
 	return 0;
 }
@@ -352,8 +352,7 @@ int main(int argc, char *argv[])
 		for (i = HANDLED; i <= FLOOR; i++)
 			v[i][r] = run_once(i);
 	for (i = HANDLED; i <= FLOOR; i++) {
-		qsort(v[i], REPS, sizeof(v[i][0]), cmp_double);
-		f[i] = (struct figure){ mode_names[i], v[i][REPS / 2], v[i][0], v[i][REPS - 1] };
+		f[i] = figure_of(mode_names[i], v[i]);
 		print_figure(&f[i], "per s");
 	}
 #ifdef __riscv
