@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """summarize.py EXPECTATIONS RESULTS_DIR ARCH:TESTS...
+   summarize.py --compare RESULTS_DIR ARCH...
 
 Read build/results/<ARCH>.tap (kselftest TAP), compare each result with
 tests/expectations, print a table and the lines
@@ -8,6 +9,7 @@ Exit 1 on anything unexpected: a failure or skip that is not listed, a
 listed test that now passes (the list must stay true), a requested test
 that did not run, or an empty run.  TESTS is 'all' or a comma list.
 """
+import os
 import re
 import sys
 
@@ -89,5 +91,58 @@ def main():
     return 1 if bad else 0
 
 
+def kernel_reports(path):
+    """The guest kernel's reports (bench.sh's REPORTS), without timestamps
+    and addresses, so that the base's and the series' can be compared."""
+    pat = re.compile(os.environ.get('REPORTS', r'BUG:|WARNING:'))
+    out = set()
+    try:
+        lines = open(path, errors='replace').read().splitlines()
+    except FileNotFoundError:
+        return out
+    for line in lines:
+        if pat.search(line):
+            line = re.sub(r'^\[[ 0-9.]+\]\s*', '', line)
+            out.add(re.sub(r'0x[0-9a-f]+|[0-9a-f]{8,}|\b\d+\b', 'N', line))
+    return out
+
+
+def compare(resdir, arches):
+    """make test-all: every test of the whole suite on the base kernel
+    (ARCH-base.tap) and on the series (ARCH.tap).  A test that passes on
+    the base and does not pass with the series is a regression, and so is a
+    kernel report the base did not give."""
+    bad = []
+    for arch in arches:
+        base = parse_tap(f'{resdir}/{arch}-base.tap')
+        ser = parse_tap(f'{resdir}/{arch}.tap')
+        print(f'\n{arch}: base ({resdir}/{arch}-base.tap) vs series ({resdir}/{arch}.tap)')
+        if not base or not ser:
+            bad.append(f'{arch}: no results for the ' + ('base' if not base else 'series'))
+        n = {}
+        for name in sorted(set(base) | set(ser)):
+            b = base.get(name, ('absent', ''))[0]
+            s, detail = ser.get(name, ('absent', ''))
+            mark = ''
+            if b == 'pass' and s != 'pass':
+                mark = '  <-- REGRESSION'
+                bad.append(f'{arch}: {name} passes on the base, {s} with the series {detail}'.rstrip())
+            elif b != s:
+                mark = '  (changed)'
+            n[(b, s)] = n.get((b, s), 0) + 1
+            print(f'  {b:6} -> {s:6}  {name}{mark}')
+        print(f'{arch}: ' + ', '.join(f'{v} {b}->{s}' for (b, s), v in sorted(n.items())))
+        new = kernel_reports(f'{resdir}/{arch}.dmesg') - kernel_reports(f'{resdir}/{arch}-base.dmesg')
+        for r in sorted(new):
+            bad.append(f'{arch}: kernel report not seen on the base: {r}')
+    print()
+    for b in bad:
+        print('  ' + b)
+    print(f'test-all: {len(bad)} regressions against the base')
+    return 1 if bad else 0
+
+
 if __name__ == '__main__':
+    if sys.argv[1:2] == ['--compare']:
+        sys.exit(compare(sys.argv[2], sys.argv[3:]))
     sys.exit(main())
