@@ -45,11 +45,16 @@ run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
 debug_lane() {
 	local a rc=0
 	export KVMLC_DEBUG=1 VARIANT=-debug
+	# KASAN, lockdep and kmemleak make a test several times slower: the
+	# hostile-guest tests need more than kselftest's 120 s there.
+	local tmo=${TEST_TIMEOUT:-}
+	export TEST_TIMEOUT=${TEST_TIMEOUT:-400}
 	for a in $ARCHES; do
 		step "build $a debug kernel" "$LOGS/kernel-$a-debug.log" "$S/build-kernel.sh" "$a" || rc=1
 	done
 	[ $rc -eq 0 ] && { run_tests "$1" || rc=1; }
 	unset KVMLC_DEBUG; VARIANT=
+	TEST_TIMEOUT=$tmo
 	return $rc
 }
 # make test-all: the whole suite on the series and on the base kernel (built
