@@ -52,19 +52,7 @@ fi
 
 # Private apt configuration for suites the machine does not use.
 APTDIR=$CACHE/apt
-mkdir -p "$APTDIR/lists/partial" "$APTDIR/archives/partial"
-cat >"$APTDIR/sources.list" <<EOS
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main
-EOS
-papt() { # private apt: $1 = arch, rest = command
-	local arch=$1; shift
-	"$@" -o Dir::Etc::SourceList="$APTDIR/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State::Lists="$APTDIR/lists" -o Dir::Cache::Archives="$APTDIR/archives" \
-		-o Dir::State::Status=/dev/null -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
-		-o APT::Architecture="$arch" -o APT::Architectures="$arch" -o APT::Default-Release=
-}
+papt_sources "deb bookworm main" "deb trixie main" "deb-src sid main"
 papt_update() {
 	local stamp=$APTDIR/lists/.stamp-$1
 	[ -e "$stamp" ] && [ -z "$(find "$stamp" -mmin +1440)" ] && return 0

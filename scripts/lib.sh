@@ -20,6 +20,28 @@ mkdir -p "$CACHE"
 # blank lines dropped.
 entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1"; }
 
+# Private apt configurations (deps.sh, check-distro.sh) for Debian suites the
+# machine does not use: each in its own directory $APTDIR (sources.list,
+# lists/, archives/).  papt ARCH CMD...: run the apt command CMD in it.
+papt() {
+	local arch=$1; shift
+	"$@" -o Dir::Etc::SourceList="$APTDIR/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$APTDIR/lists" -o Dir::Cache::Archives="$APTDIR/archives" \
+		-o Dir::State::Status=/dev/null -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+		-o APT::Architecture="$arch" -o APT::Architectures="$arch" -o APT::Default-Release=
+}
+# papt_sources "TYPE SUITE COMPONENT"...: $APTDIR/sources.list from Debian's
+# archive, rewritten only when it changes (a run beside it may be reading it).
+papt_sources() {
+	local l t s c out=
+	mkdir -p "$APTDIR/lists/partial" "$APTDIR/archives/partial"
+	for l in "$@"; do
+		read -r t s c <<<"$l"
+		out+="$t [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $s $c"$'\n'
+	done
+	[ "$(cat "$APTDIR/sources.list" 2>/dev/null)"$'\n' = "$out" ] || printf %s "$out" >"$APTDIR/sources.list"
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
