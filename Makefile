@@ -4,8 +4,8 @@
 # ARCH=arm64|riscv (default both), TESTS="name ..." (default tests/default-ARCH).
 BENCH := ARCH="$(ARCH)" TESTS="$(TESTS)" scripts/bench.sh
 
-.PHONY: run check lint build test test-all check-debug bench tree export deps clean distclean
-run check lint build test test-all check-debug bench tree export deps:
+.PHONY: run check lint build test test-all check-debug check-distro bench tree export deps clean distclean
+run check lint build test test-all check-debug check-distro bench tree export deps:
 	@$(BENCH) $@
 
 clean:

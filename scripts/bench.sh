@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench.sh STAGE: what the Makefile targets run (see README).
-#   run | check | lint | build | test | test-all | check-debug | bench | tree | export | deps
+#   run | check | lint | build | test | test-all | check-debug | check-distro | bench | tree | export | deps
 # ARCH (default "arm64 riscv") and TESTS (default: tests/default-ARCH) select.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -103,6 +103,24 @@ lint() {
 	done
 	return $rc
 }
+# make check-distro: the series in Debian's own configs, W=1 compiles of the
+# KVM dirs and the users of the touched headers, warnings compared with the
+# base (scripts/check-distro.sh).  Not part of check: see README.
+distro_lane() {
+	local n rc=0
+	step "distro: Debian's configs" "$LOGS/distro-fetch.log" "$S/check-distro.sh" fetch || return 1
+	grep '^distro' "$LOGS/distro-fetch.log" | sed 's/^/  /' >&2
+	for n in $("$S/check-distro.sh" names $ARCHES); do
+		if step "distro $n: base, W=1" "$LOGS/distro-$n-base.log" "$S/check-distro.sh" build "$n" base &&
+			step "distro $n: series, W=1" "$LOGS/distro-$n.log" "$S/check-distro.sh" build "$n" series; then
+			grep -h '^distro' "$LOGS/distro-$n-base.log" "$LOGS/distro-$n.log" | sed 's/^/  /' >&2
+			"$S/check-distro.sh" compare "$n" || rc=1
+		else
+			echo "distro $n: FAILED (build error, see above)"; rc=1
+		fi
+	done
+	return $rc
+}
 finish() { log "$1: $2 after $((SECONDS - T0))s"; closing; }
 # make bench: bench/exit_cost in each arch's guest; the table, and its CSV.
 run_bench() {
@@ -160,6 +178,9 @@ test | run | check-debug)
 	summarize || rc=1
 	[ $rc -eq 0 ] && finish "$1" ok || { finish "$1" FAILED; exit 1; } ;;
 lint) prepare; ARCHES="arm64 riscv" build; build_x86; lint ;;
+check-distro)
+	prepare
+	distro_lane && finish check-distro ok || { finish check-distro FAILED; exit 1; } ;;
 check)
 	ARCHES="arm64 riscv"
 	rc=0
@@ -172,5 +193,5 @@ check)
 	summarize || rc=1
 	lint "sparse cocci docs" || rc=1
 	[ $rc -eq 0 ] && finish check ok || { finish check FAILED; exit 1; } ;;
-*) die "usage: $0 run|check|lint|build|test|test-all|check-debug|bench|tree|export|deps" ;;
+*) die "usage: $0 run|check|lint|build|test|test-all|check-debug|check-distro|bench|tree|export|deps" ;;
 esac
