@@ -179,6 +179,7 @@ test | run | check-debug)
 	[ $rc -eq 0 ] && finish "$1" ok || { finish "$1" FAILED; exit 1; } ;;
 lint) prepare; ARCHES="arm64 riscv" build; build_x86; lint ;;
 check-distro)
+	rm -f "$RESULTS/summary.txt"
 	prepare
 	distro_lane && finish check-distro ok || { finish check-distro FAILED; exit 1; } ;;
 check)
