@@ -120,7 +120,9 @@ cocci_run() { # src dir: sorted reports; fails if coccicheck failed or ran no ru
 cdirs="arch/arm64/kvm arch/riscv/kvm virt/kvm"
 for f in $touched; do case $f in *.c) cdirs="$cdirs $(dirname "$f")" ;; esac; done
 spv=$(spatch --version | head -1)
-for d in $(echo "$cdirs" | tr ' ' '\n' | sort -u); do
+# coccicheck's M= recurses: a dir below another one in the list is skipped.
+for d in $(echo "$cdirs" | tr ' ' '\n' | sort -u |
+	   awk '{ for (i = 1; i <= n; i++) if (index($0, d[i] "/") == 1) next; d[++n] = $0; print }'); do
 	n=$(find "$TREE/$d" -name '*.c' | wc -l)
 	b=$L/empty; : >"$b"   # a directory the series adds has no base reports
 	[ -d "$BASE_SRC/$d" ] && b=$(cached "cocci $d $spv" cocci_run "$BASE_SRC" "$d")
