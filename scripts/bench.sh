@@ -45,28 +45,25 @@ run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
 debug_lane() {
 	local a rc=0
 	export KVMLC_DEBUG=1 VARIANT=-debug
-	# KASAN, lockdep and kmemleak make a test several times slower: the
-	# hostile-guest tests need more than kselftest's 120 s there.
-	local tmo=${TEST_TIMEOUT:-}
-	export TEST_TIMEOUT=${TEST_TIMEOUT:-400}
 	for a in $ARCHES; do
 		step "build $a debug kernel" "$LOGS/kernel-$a-debug.log" "$S/build-kernel.sh" "$a" || rc=1
 	done
-	[ $rc -eq 0 ] && { run_tests "$1" || rc=1; }
+	# KASAN, lockdep and kmemleak make a test several times slower: the
+	# hostile-guest tests need more than kselftest's 120 s there.
+	[ $rc -eq 0 ] && { TEST_TIMEOUT=${TEST_TIMEOUT:-400} run_tests "$1" || rc=1; }
 	unset KVMLC_DEBUG; VARIANT=
-	TEST_TIMEOUT=$tmo
 	return $rc
 }
+# The base kernel (KVMLC_BASE: from the pristine base), obj/ARCH-base.
+build_base() { KVMLC_BASE=1 step "build $1 base kernel" "$LOGS/kernel-$1-base.log" "$S/build-kernel.sh" "$1"; }
 # make test-all: the whole suite on the series and on the base kernel (built
 # from the pristine base, same selftest binaries), then the comparison.
 test_all() {
 	local a
 	# A guest that did not finish leaves its tests absent: the comparison counts them.
 	run_tests all || true
+	for a in $ARCHES; do build_base "$a" || return 1; done
 	export KVMLC_BASE=1 VARIANT=-base
-	for a in $ARCHES; do
-		step "build $a base kernel" "$LOGS/kernel-$a-base.log" "$S/build-kernel.sh" "$a" || return 1
-	done
 	run_tests all || true
 	unset KVMLC_BASE; VARIANT=
 	REPORTS=$REPORTS python3 "$S/summarize.py" --compare "$RESULTS" $ARCHES | tee "$RESULTS/test-all.txt"
@@ -141,7 +138,7 @@ run_bench() {
 # the base kernel and on the series, three boots each, alternating.
 bench_floor() {
 	local a=$1 i k f
-	KVMLC_BASE=1 step "build $a base kernel" "$LOGS/kernel-$a-base.log" "$S/build-kernel.sh" "$a" || return 1
+	build_base "$a" || return 1
 	for i in 1 2 3; do
 		for k in base series; do
 			if [ $k = base ]; then KVMLC_BASE=1 "$S/run-tests.sh" "$a" bench-floor >/dev/null 2>&1; f=$RESULTS/$a-base.log
