@@ -18,8 +18,11 @@ prepare() {
 build() {
 	local a
 	for a in $ARCHES; do
-		step "build $a kernel" "$LOGS/kernel-$a.log" "$S/build-kernel.sh" "$a"
-		step "build $a selftests" "$LOGS/selftests-$a.log" "$S/build-selftests.sh" "$a"
+		step "build $a kernel" "$LOGS/kernel-$a.log" "$S/build-kernel.sh" "$a" || return 1
+		step "build $a selftests" "$LOGS/selftests-$a.log" "$S/build-selftests.sh" "$a" || return 1
+		if [ -d "$TOP/vmm/$a" ]; then
+			step "build $a reference VMM and its guest" "$LOGS/vmm-$a.log" "$S/build-vmm.sh" "$a" || return 1
+		fi
 	done
 }
 # The series touches x86 KVM too: its objects must compile (never booted);
@@ -28,6 +31,15 @@ build_x86() {
 	step "build x86 KVM objects" "$LOGS/kernel-x86.log" "$S/build-kernel.sh" x86 &&
 	step "build riscv KVM objects without CONFIG_RISCV_ISA_V" "$LOGS/kernel-riscv-novector.log" \
 		"$S/build-kernel.sh" riscv-novector
+}
+# ,vmm_bad_input and ,vmm_MODE_STEP for each mode and step of vmm/guest/steps
+# (scripts/vmm-run).
+vmm_steps() {
+	local m st
+	printf ',vmm_bad_input'
+	for m in "$@"; do
+		for st in $(entries "$TOP/vmm/guest/steps") exit; do printf ',vmm_%s_%s' "$m" "$st"; done
+	done
 }
 default_tests() { entries "$TOP/tests/default-$1" | tr '\n' ','; }
 SPECS=()
@@ -40,7 +52,17 @@ run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
 			export QEMU_TIMEOUT=${QEMU_TIMEOUT:-7200}
 		elif [ -n "$SEL_TESTS" ]; then list=$(echo "$SEL_TESTS" | tr ' ' ','); want=$list
 		else list=$(default_tests "$a"); want=$list; fi
-		step "test $a$VARIANT in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
+		# KVM as a module (riscv): guest-init's module steps, by its names.
+		grep -qs '^CONFIG_KVM=m' "$CACHE/obj/$a$VARIANT/.config" && [ "$list" != all ] &&
+			want+=,kvm_module_load,kvm_module_unload,kvm_module_reload,kvm_module_retest_kvm_create_max_vcpus,kvm_module_retest_sbi_filter,kvm_module_final_unload
+		# The reference VMM's scenario after a default run: both firmware
+		# modes, the debug lane "vmm" mode only; each step a result.
+		local modes=
+		if [ "$1" = default ] && [ -z "$SEL_TESTS" ] && [ -d "$TOP/vmm/$a" ]; then
+			modes="kvm vmm"; [ "$VARIANT" = -debug ] && modes=vmm
+			want+=$(vmm_steps $modes)
+		fi
+		VMM_MODES=$modes step "test $a$VARIANT in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
 			"$LOGS/run-$a$VARIANT.log" "$S/run-tests.sh" "$a" "$list" || rc=1
 		SPECS+=("$a$VARIANT:$want")
 	done
@@ -55,7 +77,8 @@ debug_lane() {
 	done
 	# KASAN, lockdep and kmemleak make a test several times slower: the
 	# hostile-guest tests need more than kselftest's 120 s there.
-	[ $rc -eq 0 ] && { TEST_TIMEOUT=${TEST_TIMEOUT:-400} run_tests "$1" || rc=1; }
+	# So does the VMM's guest: fewer hotplug cycles there.
+	[ $rc -eq 0 ] && { VMM_CYCLES=3 TEST_TIMEOUT=${TEST_TIMEOUT:-400} run_tests "$1" || rc=1; }
 	unset KVMLC_DEBUG; VARIANT=
 	return $rc
 }

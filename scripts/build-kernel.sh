@@ -4,6 +4,9 @@
 # for x86 (native, never booted) only the KVM objects, to prove they compile;
 # for riscv-novector the riscv KVM objects without CONFIG_RISCV_ISA_V (Debian's
 # configs have it, so nothing else would notice when that build breaks).
+# With CONFIG_MODULES (riscv: KVM is a module, as in Debian) also the
+# modules, installed stripped into OBJ/modinst for the guest's initramfs;
+# modpost fails the build on a symbol vmlinux does not export.
 # Fails if an option of the fragments did not survive (a typo or a missing
 # dependency would otherwise silently give another kernel).
 set -euo pipefail
@@ -47,5 +50,11 @@ if [ -n "$kvm_only" ]; then
 	"${mk[@]}" W=1 "$kvm_only"
 	exit 0
 fi
-"${mk[@]}" Image
+if grep -q '^CONFIG_MODULES=y' "$obj/.config"; then
+	"${mk[@]}" Image modules
+	rm -rf "$obj/modinst"
+	"${mk[@]}" modules_install INSTALL_MOD_PATH="$obj/modinst" INSTALL_MOD_STRIP=1 >/dev/null
+else
+	"${mk[@]}" Image
+fi
 "${mk[@]}" headers_install INSTALL_HDR_PATH="$obj/usr" >/dev/null

@@ -1,9 +1,10 @@
 #!/bin/bash
 # run-tests.sh ARCH TESTS: boot the KVM host kernel of ARCH under QEMU (TCG,
 # KVM nested in the emulated host) with an initramfs holding busybox and the
-# installed selftests (and the bench, /bench); run TESTS (kselftest names,
-# "all", or "bench" for bench/exit_cost) with kselftest's
-# runner; write build/results/ARCH.{log,tap,dmesg} (ARCH-debug.* with
+# installed selftests (and the bench, /bench; the reference VMM and its
+# guest, /vmm; the kernel's modules);
+# run TESTS (kselftest names, "all", or "bench" for bench/exit_cost) with
+# kselftest's runner; write build/results/ARCH.{log,tap,dmesg} (ARCH-debug.* with
 # KVMLC_DEBUG=1: the debug kernel).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -28,8 +29,9 @@ esac
 
 # Initramfs: rebuilt only when the tests, busybox or guest-init are newer.
 bench=$CACHE/install/bench-$arch   # scripts/build-bench.sh, if built
-mkdir -p "$bench"
-if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$bench" "$CACHE/busybox/$bbarch/busybox" "$TOP/scripts/guest-init" "$TOP/tests/args" -newer "$cpio_img" -print -quit)" ] || [ "$0" -nt "$cpio_img" ]; then
+vmm=$CACHE/install/vmm-$arch       # scripts/build-vmm.sh, if built
+mkdir -p "$bench" "$vmm"
+if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$bench" "$vmm" "$CACHE/busybox/$bbarch/busybox" "$TOP/scripts/guest-init" "$TOP/tests/args" -newer "$cpio_img" -print -quit)" ] || [ "$0" -nt "$cpio_img" ]; then
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc}
 	cp "$CACHE/busybox/$bbarch/busybox" "$root/bin/busybox"
@@ -47,6 +49,7 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$bench" "$CACHE/busybox/$bbarch
 	chmod 755 "$root/usr/bin/timeout"
 	cp -a "$inst" "$root/kselftest"
 	cp -a "$bench" "$root/bench"
+	cp -a "$vmm" "$root/vmm"
 	# Static test binaries carry debug info; stripped, the image is far smaller.
 	find "$root/kselftest" -type f -perm -u+x -print0 |
 		xargs -0 "$(cross "$arch")strip" 2>/dev/null || true
@@ -61,14 +64,27 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$bench" "$CACHE/busybox/$bbarch
 	rm -rf "$root"
 fi
 
+# A kernel with modules (riscv's kvm.ko) gets them as a second cpio archive
+# after the first (the kernel unpacks both): one initramfs serves the
+# production and the debug kernel.
+initrd=$cpio_img
+if [ -d "$kobj/modinst/lib" ]; then
+	initrd=$kobj/initramfs.cpio.gz
+	{ cat "$cpio_img"; (cd "$kobj/modinst" && find . | cpio -o -H newc --quiet | gzip -1); } >"$initrd"
+fi
+
 mkdir -p "$RESULTS"
 logf=$RESULTS/$arch$VARIANT.log tapf=$RESULTS/$arch$VARIANT.tap dmesgf=$RESULTS/$arch$VARIANT.dmesg
 # The test list goes on the command line, so one initramfs serves every subset.
 list=$(echo "$tests" | tr ' ' ',' | sed 's/^,*//; s/,*$//')
+# VMM_MODES: the firmware modes in which guest-init boots the reference
+# VMM's guest after the tests (scripts/vmm-run), VMM_CYCLES its hotplug
+# cycles.
 append="console=$console panic=-1 rdinit=/init kvmlc.tests=$list kvmlc.timeout=$timeout"
+append+=" kvmlc.vmm=$(echo ${VMM_MODES:-} | tr ' ' ,) kvmlc.vmmcycles=${VMM_CYCLES:-}"
 rc=0
 timeout --foreground -k 10 "$limit" "${qemu[@]}" -smp 2 -m 2048 -nographic -no-reboot -nic none \
-	-kernel "$kobj/arch/$arch/boot/Image" -initrd "$cpio_img" -append "$append" \
+	-kernel "$kobj/arch/$arch/boot/Image" -initrd "$initrd" -append "$append" \
 	</dev/null >"$logf" 2>&1 || rc=$?
 tr -d '\r' <"$logf" >"$logf.tmp" && mv "$logf.tmp" "$logf"
 sed -n '/^=== KVMLC DMESG BEGIN/,/^=== KVMLC DMESG END/p' "$logf" >"$dmesgf"

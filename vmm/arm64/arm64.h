@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_ARM64_H
+#define VMM_ARM64_H
+
+#include "../vmm.h"
+
+/* The guest's physical memory map (that of QEMU's virt machine). */
+#define GIC_DIST_BASE		0x08000000ULL
+#define GIC_DIST_SIZE		0x10000ULL
+#define GIC_REDIST_BASE		0x080A0000ULL
+#define GIC_REDIST_SIZE		0x20000ULL	/* per vCPU */
+#define UART_BASE		0x09000000ULL
+#define UART_SIZE		0x1000ULL
+#define UART_SPI		1		/* INTID 33 */
+
+#define CORE_REG(name)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
+			 KVM_REG_ARM_CORE_REG(name))
+#define REG_X(n)	CORE_REG(regs.regs[n])
+#define REG_PC		CORE_REG(regs.pc)
+#define REG_PSTATE	CORE_REG(regs.pstate)
+#define REG_MPIDR_EL1	ARM64_SYS_REG(3, 0, 0, 0, 5)
+#define REG_SCTLR_EL1	ARM64_SYS_REG(3, 0, 1, 0, 0)
+
+/* gic.c */
+void gic_create(struct vm *vm);
+void gic_init(struct vm *vm);
+void gic_set_spi(struct vm *vm, int spi, int level);
+
+/* uart.c: a PL011 */
+bool uart_mmio(struct vcpu *v, u64 addr, u8 *data, u32 len, bool write);
+
+/* psci.c */
+void psci_vm_init(struct vm *vm);
+void psci_call(struct vcpu *v);
+void psci_system_suspend(struct vcpu *v, u64 entry, u64 context_id);
+
+/* cpu.c */
+void arm64_vcpu_reset(struct vcpu *v, bool power_off);
+void arm64_set_entry(struct vcpu *v, u64 pc, u64 x0);
+
+#endif

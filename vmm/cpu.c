@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU threads.  One thread per vCPU runs KVM_RUN and hands each exit to the
+ * arch.  A vCPU that the firmware model turned off (CPU_OFF) keeps its thread
+ * out of KVM_RUN, waiting on vm->cond: api.rst asks for this, since a STOPPED
+ * vCPU in KVM_RUN sleeps holding vcpu->mutex and every ioctl on it would
+ * wait.  Other threads act on a vCPU only through vm->lock and a kick: its
+ * own thread does every ioctl on it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+/* The kick's signal only has to interrupt KVM_RUN. */
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Makes @v's thread leave KVM_RUN, or not enter it: immediate_exit covers
+ * the window before the ioctl, the signal a KVM_RUN already under way.
+ */
+static void kick(struct vcpu *v)
+{
+	v->run->immediate_exit = 1;
+	pthread_kill(v->thread, SIGUSR1);
+}
+
+void vm_event(struct vm *vm, enum vm_event ev)
+{
+	int i;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->event == VM_RUNNING)
+		vm->event = ev;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		kick(&vm->vcpus[i]);
+}
+
+/*
+ * Finishes what the last exit left pending (KVM_RUN_NEEDS_COMPLETION), with
+ * no guest instruction run: the recipe of api.rst before the VMM changes a
+ * vCPU's mp_state or registers behind the exit's back.
+ */
+void vcpu_complete(struct vcpu *v)
+{
+	if (!(v->run->flags & KVM_RUN_NEEDS_COMPLETION))
+		return;
+	v->run->immediate_exit = 1;
+	if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+		die("KVM_RUN with immediate_exit on vCPU %d: %s", v->id,
+		    errno == EINTR ? "ran the guest" : strerror(errno));
+	v->run->immediate_exit = 0;
+	if (v->run->flags & KVM_RUN_NEEDS_COMPLETION)
+		die("vCPU %d: KVM_RUN_NEEDS_COMPLETION still set after completion", v->id);
+}
+
+/* Returns false, changing nothing, unless @target is off. */
+bool cpu_on(struct vcpu *target, u64 pc, u64 arg)
+{
+	struct vm *vm = target->vm;
+	bool ok;
+
+	pthread_mutex_lock(&vm->lock);
+	ok = target->power == CPU_OFF;
+	if (ok) {
+		target->power = CPU_START_PENDING;
+		target->start_pc = pc;
+		target->start_arg = arg;
+		pthread_cond_broadcast(&vm->cond);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ok;
+}
+
+enum cpu_power cpu_power(struct vcpu *v)
+{
+	enum cpu_power p;
+
+	pthread_mutex_lock(&v->vm->lock);
+	p = v->power;
+	pthread_mutex_unlock(&v->vm->lock);
+	return p;
+}
+
+/* The calling vCPU turns itself off: its thread waits until cpu_on(). */
+void cpu_off(struct vcpu *v)
+{
+	vcpu_complete(v);
+	set_mp_state(v, KVM_MP_STATE_STOPPED);
+	pthread_mutex_lock(&v->vm->lock);
+	v->power = CPU_OFF;
+	pthread_mutex_unlock(&v->vm->lock);
+}
+
+/*
+ * The calling vCPU suspends in KVM (KVM_MP_STATE_SUSPENDED): KVM_RUN waits
+ * for a wakeup event and exits with KVM_SYSTEM_EVENT_WAKEUP.
+ */
+void cpu_suspend(struct vcpu *v)
+{
+	vcpu_complete(v);
+	set_mp_state(v, KVM_MP_STATE_SUSPENDED);
+	v->suspended = true;
+}
+
+/* Ends a suspend: the vCPU runs again, from @resume if it is non-retentive. */
+void cpu_resume(struct vcpu *v)
+{
+	if (v->resume_pc)
+		arch_resume(v, v->resume_pc, v->resume_arg);
+	set_mp_state(v, KVM_MP_STATE_RUNNABLE);
+	v->suspended = false;
+	v->resume_pc = 0;
+}
+
+struct waker {
+	struct vcpu *v;
+	unsigned int ms;
+};
+
+static void *waker_thread(void *arg)
+{
+	struct waker *w = arg;
+	struct timespec ts = { w->ms / 1000, (w->ms % 1000) * 1000000L };
+	struct vcpu *v = w->v;
+
+	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&v->vm->lock);
+	v->wake = true;
+	pthread_mutex_unlock(&v->vm->lock);
+	kick(v);
+	return NULL;
+}
+
+/*
+ * System suspend: the VMM ends it after vm->suspend_wake_ms, as a power
+ * button or an RTC alarm would, whatever the guest left enabled.
+ */
+void wake_after(struct vcpu *v, unsigned int ms)
+{
+	static struct waker w;
+	pthread_t t;
+
+	w.v = v;
+	w.ms = ms;
+	if (pthread_create(&t, NULL, waker_thread, &w))
+		die("pthread_create: waker");
+	pthread_detach(t);
+}
+
+/*
+ * The system events of every arch: the wakeup of a suspended vCPU, and the
+ * in-kernel firmware's ("kvm" mode) power off and reset, raised once KVM
+ * has stopped every vCPU.
+ */
+static bool system_event(struct vcpu *v)
+{
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_WAKEUP:
+		if (!v->suspended)
+			return false;
+		cpu_resume(v);
+		return true;
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		vm_event(v->vm, VM_OFF);
+		return true;
+	case KVM_SYSTEM_EVENT_RESET:
+		vm_event(v->vm, VM_RESET);
+		return true;
+	}
+	return false;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+
+	for (;;) {
+		bool start, wake;
+
+		pthread_mutex_lock(&vm->lock);
+		while (v->power == CPU_OFF && vm->event == VM_RUNNING)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		if (vm->event != VM_RUNNING) {
+			pthread_mutex_unlock(&vm->lock);
+			break;
+		}
+		start = v->power == CPU_START_PENDING;
+		wake = v->wake;
+		v->wake = false;
+		pthread_mutex_unlock(&vm->lock);
+
+		if (start) {
+			arch_cpu_start(v, v->start_pc, v->start_arg);
+			pthread_mutex_lock(&vm->lock);
+			v->power = CPU_ON;
+			pthread_mutex_unlock(&vm->lock);
+		}
+		if (wake && v->suspended)
+			cpu_resume(v);
+
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR)
+				die("KVM_RUN on vCPU %d: %s (errno %d)", v->id,
+				    strerror(errno), errno);
+			v->run->immediate_exit = 0;
+			continue;
+		}
+		if (v->run->exit_reason == KVM_EXIT_SYSTEM_EVENT && system_event(v))
+			continue;
+		if (!arch_handle_exit(v)) {
+			vm_event(vm, VM_FAIL);
+			break;
+		}
+	}
+	return NULL;
+}
+
+void vcpus_start(struct vm *vm)
+{
+	struct sigaction sa;
+	int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;	/* no SA_RESTART: KVM_RUN returns EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	vm->event = VM_RUNNING;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]))
+			die("pthread_create: vCPU %d", i);
+}
+
+enum vm_event vcpus_join(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		pthread_join(vm->vcpus[i].thread, NULL);
+	return vm->event;
+}
