@@ -135,6 +135,7 @@ static void *waker_thread(void *arg)
 	struct vcpu *v = w->v;
 
 	nanosleep(&ts, NULL);
+	note("system suspend ends (vCPU %d)", v->id);
 	pthread_mutex_lock(&v->vm->lock);
 	v->wake = true;
 	pthread_mutex_unlock(&v->vm->lock);

@@ -17,10 +17,11 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -k KERNEL [-i INITRD] [-c CMDLINE] [-n CPUS] [-m MIB]\n"
-		"       [-f kvm|vmm] [-s SUSPEND_WAKE_MS]\n"
+		"       [-f kvm|vmm] [-s SUSPEND_WAKE_MS] [-t]\n"
 		"  -f kvm   KVM implements the firmware (PSCI / SBI HSM, SRST)\n"
 		"  -f vmm   the VMM does, through the series' UAPI (default)\n"
-		"  -s MS    a system suspend lasts MS ms (default 1000)\n", prog);
+		"  -s MS    a system suspend lasts MS ms (default 1000)\n"
+		"  -t       timestamps on console lines and notes\n", prog);
 	exit(2);
 }
 
@@ -73,9 +74,10 @@ int main(int argc, char **argv)
 		.cond = PTHREAD_COND_INITIALIZER,
 	};
 	enum vm_event ev;
+	bool stamp = false;
 	int c, boot;
 
-	while ((c = getopt(argc, argv, "k:i:c:n:m:f:s:h")) != -1) {
+	while ((c = getopt(argc, argv, "k:i:c:n:m:f:s:th")) != -1) {
 		switch (c) {
 		case 'k':
 			vm.kernel = optarg;
@@ -95,6 +97,9 @@ int main(int argc, char **argv)
 		case 's':
 			vm.suspend_wake_ms = number(optarg, "-s", 3600000);
 			break;
+		case 't':
+			stamp = true;
+			break;
 		case 'f':
 			if (!strcmp(optarg, "kvm"))
 				vm.mode = FW_KVM;
@@ -110,6 +115,7 @@ int main(int argc, char **argv)
 	if (!vm.kernel || optind != argc)
 		usage(argv[0]);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	console_init(stamp);
 
 	vm.ram_base = arch_ram_base;
 	vm.vcpus = calloc(vm.nr_vcpus, sizeof(*vm.vcpus));
@@ -125,19 +131,19 @@ int main(int argc, char **argv)
 		sprintf(vm.bootargs, "%s vmm.boot=%d", vm.cmdline, boot);
 		load_images(&vm, arch_kernel_offset, FDT_MAX);
 		machine_boot_state(&vm);
-		fprintf(stderr, "vmm: boot %d: %d vCPUs, %llu MiB, %s firmware\n", boot,
+		note("boot %d: %d vCPUs, %llu MiB, %s firmware", boot,
 			vm.nr_vcpus, (unsigned long long)vm.ram_size >> 20,
 			vm.mode == FW_VMM ? "vmm" : "kvm");
 		vcpus_start(&vm);
 		ev = vcpus_join(&vm);
 		console_flush();
 		if (ev == VM_OFF) {
-			fprintf(stderr, "vmm: power off after %d boots\n", boot);
+			note("power off after %d boots", boot);
 			return 0;
 		}
 		if (ev != VM_RESET)
 			die("the guest failed in boot %d", boot);
-		fprintf(stderr, "vmm: reset\n");
+		note("reset");
 		if (vm.mode == FW_KVM) {
 			/* Without the series' resets, a new VM is the reset. */
 			vm_destroy(&vm);

@@ -103,7 +103,9 @@ void cpu_resume(struct vcpu *v);
 void wake_after(struct vcpu *v, unsigned int ms);
 
 /* console.c */
+void console_init(bool timestamps);
 void console_putc(int id, char c);
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_flush(void);
 
 /* Per architecture (riscv/, arm64/) */

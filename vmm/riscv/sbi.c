@@ -270,6 +270,7 @@ static void sbi_susp(struct vcpu *v)
 		ts.tv_sec = v->vm->suspend_wake_ms / 1000;
 		ts.tv_nsec = (v->vm->suspend_wake_ms % 1000) * 1000000L;
 		nanosleep(&ts, NULL);
+		note("system suspend ends (vCPU %d)", v->id);
 		return;
 	}
 	v->resume_pc = a[1];
