@@ -104,10 +104,13 @@ void cpu_off(struct vcpu *v)
 
 /*
  * The calling vCPU suspends in KVM (KVM_MP_STATE_SUSPENDED): KVM_RUN waits
- * for a wakeup event and exits with KVM_SYSTEM_EVENT_WAKEUP.
+ * for a wakeup event and exits with KVM_SYSTEM_EVENT_WAKEUP.  A non-zero
+ * @resume_pc makes it non-retentive: it resumes there, with @resume_arg.
  */
-void cpu_suspend(struct vcpu *v)
+void cpu_suspend(struct vcpu *v, u64 resume_pc, u64 resume_arg)
 {
+	v->resume_pc = resume_pc;
+	v->resume_arg = resume_arg;
 	vcpu_complete(v);
 	set_mp_state(v, KVM_MP_STATE_SUSPENDED);
 	v->suspended = true;
@@ -143,11 +146,7 @@ static void *waker_thread(void *arg)
 	return NULL;
 }
 
-/*
- * System suspend: the VMM ends it after vm->suspend_wake_ms, as a power
- * button or an RTC alarm would, whatever the guest left enabled.
- */
-void wake_after(struct vcpu *v, unsigned int ms)
+static void wake_after(struct vcpu *v, unsigned int ms)
 {
 	static struct waker w;
 	pthread_t t;
@@ -180,6 +179,26 @@ static bool system_event(struct vcpu *v)
 		return true;
 	}
 	return false;
+}
+
+/* Whether every vCPU but @v is off: what a system suspend requires. */
+bool cpus_others_off(struct vcpu *v)
+{
+	for (int i = 0; i < v->vm->nr_vcpus; i++)
+		if (i != v->id && cpu_power(&v->vm->vcpus[i]) != CPU_OFF)
+			return false;
+	return true;
+}
+
+/*
+ * System suspend of the calling vCPU, the others being off: the VMM ends
+ * it after vm->suspend_wake_ms, as a power button or an RTC alarm would,
+ * whatever the guest left enabled, and the vCPU resumes at @resume_pc.
+ */
+void system_suspend(struct vcpu *v, u64 resume_pc, u64 resume_arg)
+{
+	cpu_suspend(v, resume_pc, resume_arg);
+	wake_after(v, v->vm->suspend_wake_ms);
 }
 
 static void *vcpu_thread(void *arg)

@@ -32,6 +32,12 @@ void *gpa_to_hva(struct vm *vm, u64 gpa, u64 len)
 	return (char *)vm->ram + (gpa - vm->ram_base);
 }
 
+/* Whether @addr is in guest RAM: what the firmware accepts as an entry point. */
+bool gpa_in_ram(struct vm *vm, u64 addr)
+{
+	return gpa_to_hva(vm, addr, 4) != NULL;
+}
+
 /* Reads the whole of @path into guest RAM at @gpa, at most @max bytes. */
 static u64 load_file(struct vm *vm, const char *path, u64 gpa, u64 max, const char *what)
 {

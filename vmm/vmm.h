@@ -88,6 +88,7 @@ int check_extension(struct vm *vm, long cap);
 /* mem.c */
 void ram_alloc(struct vm *vm);
 void *gpa_to_hva(struct vm *vm, u64 gpa, u64 len);
+bool gpa_in_ram(struct vm *vm, u64 addr);
 void load_images(struct vm *vm, u64 kernel_offset, u64 fdt_max);
 
 /* cpu.c */
@@ -98,9 +99,10 @@ void vcpu_complete(struct vcpu *v);
 bool cpu_on(struct vcpu *target, u64 pc, u64 arg);
 enum cpu_power cpu_power(struct vcpu *v);
 void cpu_off(struct vcpu *v);
-void cpu_suspend(struct vcpu *v);
+void cpu_suspend(struct vcpu *v, u64 resume_pc, u64 resume_arg);
 void cpu_resume(struct vcpu *v);
-void wake_after(struct vcpu *v, unsigned int ms);
+bool cpus_others_off(struct vcpu *v);
+void system_suspend(struct vcpu *v, u64 resume_pc, u64 resume_arg);
 
 /* console.c */
 void console_init(bool timestamps);

@@ -32,7 +32,6 @@ bool uart_mmio(struct vcpu *v, u64 addr, u8 *data, u32 len, bool write);
 /* psci.c */
 void psci_vm_init(struct vm *vm);
 void psci_call(struct vcpu *v);
-void psci_system_suspend(struct vcpu *v, u64 entry, u64 context_id);
 
 /* cpu.c */
 void arm64_vcpu_reset(struct vcpu *v, bool power_off);

@@ -128,7 +128,7 @@ bool arch_handle_exit(struct vcpu *v)
 		if (run->system_event.type != KVM_SYSTEM_EVENT_SUSPEND)
 			break;
 		/* "kvm" mode: KVM's PSCI SYSTEM_SUSPEND, entry point in x1, context ID in x2. */
-		psci_system_suspend(v, get_one_reg(v, REG_X(1)), get_one_reg(v, REG_X(2)));
+		system_suspend(v, get_one_reg(v, REG_X(1)), get_one_reg(v, REG_X(2)));
 		return true;
 	}
 	fprintf(stderr, "vmm: vCPU %d: unhandled exit reason %u (pc 0x%llx)\n", v->id,

@@ -7,7 +7,8 @@
  * VMM's view of each CPU: STOPPED for an OFF CPU (KVM_ARM_VCPU_INIT with
  * KVM_ARM_VCPU_POWER_OFF), SUSPENDED for a suspended one.
  * "kvm" mode: KVM implements PSCI; SYSTEM_SUSPEND reaches the VMM as
- * KVM_SYSTEM_EVENT_SUSPEND (KVM_CAP_ARM_SYSTEM_SUSPEND), the same suspend.
+ * KVM_SYSTEM_EVENT_SUSPEND (KVM_CAP_ARM_SYSTEM_SUSPEND), the same
+ * system_suspend() (cpu.c).
  */
 #include <stdio.h>
 #include <linux/psci.h>
@@ -18,11 +19,6 @@
 #define SMCCC_VERSION		0x80000000U
 #define ARM_SMCCC_SMC64		0x40000000U	/* the SMC64 bit of a function ID */
 #define MPIDR_AFFINITY			0xff00ffffffULL
-
-static bool in_ram(struct vm *vm, u64 addr)
-{
-	return gpa_to_hva(vm, addr, 4) != NULL;
-}
 
 static struct vcpu *cpu_by_mpidr(struct vm *vm, u64 mpidr)
 {
@@ -39,7 +35,7 @@ static long psci_cpu_on(struct vcpu *v, u64 target_cpu, u64 entry, u64 context_i
 
 	if (!t)
 		return PSCI_RET_INVALID_PARAMS;
-	if (!in_ram(v->vm, entry))
+	if (!gpa_in_ram(v->vm, entry))
 		return PSCI_RET_INVALID_ADDRESS;
 	if (cpu_on(t, entry, context_id))
 		return PSCI_RET_SUCCESS;
@@ -71,36 +67,13 @@ static long psci_affinity_info(struct vcpu *v, u64 target, u64 level)
  */
 static long psci_cpu_suspend(struct vcpu *v, u64 power_state, u64 entry, u64 context_id)
 {
-	if (power_state & PSCI_0_2_POWER_STATE_TYPE_MASK) {
-		if (!in_ram(v->vm, entry))
-			return PSCI_RET_INVALID_ADDRESS;
-		v->resume_pc = entry;
-		v->resume_arg = context_id;
-	}
+	bool powerdown = power_state & PSCI_0_2_POWER_STATE_TYPE_MASK;
+
+	if (powerdown && !gpa_in_ram(v->vm, entry))
+		return PSCI_RET_INVALID_ADDRESS;
 	set_one_reg(v, REG_X(0), PSCI_RET_SUCCESS);
-	cpu_suspend(v);
+	cpu_suspend(v, powerdown ? entry : 0, context_id);
 	return 0;
-}
-
-static bool others_off(struct vcpu *v)
-{
-	for (int i = 0; i < v->vm->nr_vcpus; i++)
-		if (i != v->id && cpu_power(&v->vm->vcpus[i]) != CPU_OFF)
-			return false;
-	return true;
-}
-
-/*
- * SYSTEM_SUSPEND(entry_point_address, context_id), both modes: the VMM
- * ends the suspend after vm->suspend_wake_ms, as a power button would, and
- * the CPU resumes at the entry point.
- */
-void psci_system_suspend(struct vcpu *v, u64 entry, u64 context_id)
-{
-	v->resume_pc = entry;
-	v->resume_arg = context_id;
-	cpu_suspend(v);
-	wake_after(v, v->vm->suspend_wake_ms);
 }
 
 static long psci_features(u64 fid)
@@ -164,12 +137,12 @@ void psci_call(struct vcpu *v)
 		break;
 	case PSCI_1_0_FN64_SYSTEM_SUSPEND:
 	case PSCI_1_0_FN_SYSTEM_SUSPEND:
-		if (!in_ram(v->vm, a1)) {
+		if (!gpa_in_ram(v->vm, a1)) {
 			ret = PSCI_RET_INVALID_ADDRESS;
-		} else if (!others_off(v)) {
+		} else if (!cpus_others_off(v)) {
 			ret = PSCI_RET_DENIED;
 		} else {
-			psci_system_suspend(v, a1, a2);
+			system_suspend(v, a1, a2);
 			return;
 		}
 		break;

@@ -59,11 +59,6 @@
 #define SBI_SUSP_SYSTEM_SUSPEND		0
 #define SBI_SUSP_SLEEP_TYPE_SUSPEND_TO_RAM 0
 
-static bool in_ram(struct vm *vm, u64 addr)
-{
-	return gpa_to_hva(vm, addr, 4) != NULL;
-}
-
 static void ret(struct kvm_run *run, long err, unsigned long value)
 {
 	run->riscv_sbi.ret[0] = err;
@@ -123,7 +118,7 @@ static void hsm_hart_start(struct vcpu *v, unsigned long *a)
 
 	if (!target)
 		ret(v->run, SBI_ERR_INVALID_PARAM, 0);
-	else if (!in_ram(v->vm, a[1]))
+	else if (!gpa_in_ram(v->vm, a[1]))
 		ret(v->run, SBI_ERR_INVALID_ADDRESS, 0);
 	else if (!cpu_on(target, a[1], a[2]))
 		ret(v->run, SBI_ERR_ALREADY_AVAILABLE, 0);
@@ -162,19 +157,18 @@ static void hsm_hart_get_status(struct vcpu *v, unsigned long *a)
  */
 static void hsm_hart_suspend(struct vcpu *v, unsigned long *a)
 {
-	if (a[0] == SBI_SUSPEND_NON_RETENTIVE) {
-		if (!in_ram(v->vm, a[1])) {
-			ret(v->run, SBI_ERR_INVALID_ADDRESS, 0);
-			return;
-		}
-		v->resume_pc = a[1];
-		v->resume_arg = a[2];
-	} else if (a[0] != SBI_SUSPEND_RETENTIVE) {
+	bool non_retentive = a[0] == SBI_SUSPEND_NON_RETENTIVE;
+
+	if (!non_retentive && a[0] != SBI_SUSPEND_RETENTIVE) {
 		ret(v->run, SBI_ERR_INVALID_PARAM, 0);
 		return;
 	}
+	if (non_retentive && !gpa_in_ram(v->vm, a[1])) {
+		ret(v->run, SBI_ERR_INVALID_ADDRESS, 0);
+		return;
+	}
 	ret(v->run, SBI_SUCCESS, 0);
-	cpu_suspend(v);
+	cpu_suspend(v, non_retentive ? a[1] : 0, a[2]);
 }
 
 static void sbi_hsm(struct vcpu *v)
@@ -225,14 +219,6 @@ static void sbi_srst(struct vcpu *v)
 	ret(v->run, SBI_ERR_INVALID_PARAM, 0);
 }
 
-static bool others_stopped(struct vcpu *v)
-{
-	for (int i = 0; i < v->vm->nr_vcpus; i++)
-		if (i != v->id && cpu_power(&v->vm->vcpus[i]) != CPU_OFF)
-			return false;
-	return true;
-}
-
 /*
  * SYSTEM_SUSPEND(sleep_type, resume_addr, opaque), suspend to RAM: every
  * other hart must be stopped.  The VMM ends the suspend after
@@ -252,12 +238,12 @@ static void sbi_susp(struct vcpu *v)
 		ret(v->run, SBI_ERR_INVALID_PARAM, 0);
 		return;
 	}
-	if (!in_ram(v->vm, a[1])) {
+	if (!gpa_in_ram(v->vm, a[1])) {
 		ret(v->run, SBI_ERR_INVALID_ADDRESS, 0);
 		return;
 	}
 	/* In "kvm" mode KVM has made this check, on its own view of harts. */
-	if (v->vm->mode == FW_VMM && !others_stopped(v)) {
+	if (v->vm->mode == FW_VMM && !cpus_others_off(v)) {
 		ret(v->run, SBI_ERR_DENIED, 0);
 		return;
 	}
@@ -273,10 +259,7 @@ static void sbi_susp(struct vcpu *v)
 		note("system suspend ends (vCPU %d)", v->id);
 		return;
 	}
-	v->resume_pc = a[1];
-	v->resume_arg = a[2];
-	cpu_suspend(v);
-	wake_after(v, v->vm->suspend_wake_ms);
+	system_suspend(v, a[1], a[2]);
 }
 
 void sbi_call(struct vcpu *v)
