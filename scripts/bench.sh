@@ -64,10 +64,29 @@ run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
 		fi
 		VMM_MODES=$modes step "test $a$VARIANT in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
 			"$LOGS/run-$a$VARIANT.log" "$S/run-tests.sh" "$a" "$list" || rc=1
+		grep '^slow:' "$LOGS/run-$a$VARIANT.log" | sed "s/^/  $a$VARIANT /" >&2 || true
 		SPECS+=("$a$VARIANT:$want")
 	done
 	return $rc
 }
+# each_arch CMD...: CMD once per arch of $ARCHES, the arches side by side
+# (an emulated host keeps about one of the two cores busy); the SPECS they
+# add are kept, in $ARCHES order.
+each_arch() {
+	local a p rc=0 pids=()
+	for a in $ARCHES; do
+		(ARCHES=$a SPECS=(); r=0; "$@" || r=1
+		 : >"$BUILD/specs-$a"
+		 [ ${#SPECS[@]} -eq 0 ] || printf '%s\n' "${SPECS[@]}" >"$BUILD/specs-$a"
+		 exit $r) &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	for a in $ARCHES; do mapfile -t -O "${#SPECS[@]}" SPECS <"$BUILD/specs-$a"; done
+	return $rc
+}
+# make check: an arch's production kernel's tests, then its debug kernel's.
+lane() { local rc=0; run_tests "$1" || rc=1; debug_lane "$1" || rc=1; return $rc; }
 # The debug lane: the same tests on kernels built with configs/debug.config.
 debug_lane() {
 	local a rc=0
@@ -159,8 +178,36 @@ run_bench() {
 		grep -v -e '^csv,' -e '^Random seed' <<<"$out" | sed 's/^/  /'
 		sed -n 's/^csv,//p' <<<"$out" >"$RESULTS/bench-$a.csv"
 		bench_floor "$a" || rc=1
+		bench_vmm "$a" || rc=1
 	done
 	return $rc
+}
+# The reference VMM's scenario (scripts/vmm-run), "kvm" and "vmm" firmware
+# alternating, three runs each in one boot: the median of each figure, the
+# ratio vmm/kvm of the medians, and the VMM's exit counts of a last run.
+bench_vmm() {
+	local a=$1
+	[ -d "$TOP/vmm/$a" ] || return 0
+	VMM_MODES="kvm vmm kvm vmm kvm vmm" step "bench $a reference VMM in QEMU (3 runs per firmware mode)" \
+		"$LOGS/bench-vmm-$a.log" "$S/run-tests.sh" "$a" vmm || return 1
+	grep -o '# vmm timing [a-z]* (ms): .*' "$RESULTS/$a.log" | awk -v a="$a" -v csv="$RESULTS/bench-$a-vmm.csv" '
+		BEGIN { print "mode,run,figure,ms" >csv }
+		{ m = $4; runs[m]++
+		  for (i = 6; i <= NF; i++) {
+			split($i, kv, "="); k = kv[1]
+			if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+			v[m, k, runs[m]] = kv[2]; print m "," runs[m] "," k "," kv[2] >csv } }
+		function median(m, k,   n, i, j, x, t) {
+			n = runs[m]; for (i = 1; i <= n; i++) x[i] = v[m, k, i]
+			for (i = 2; i <= n; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
+			return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
+		END {
+			printf "  %s reference VMM, %d+%d alternating runs, medians (ms):\n", a, runs["kvm"], runs["vmm"]
+			printf "    %-16s %9s %9s %8s\n", "figure", "kvm", "vmm", "vmm/kvm"
+			for (i = 1; i <= nk; i++) {
+				k = keys[i]; kv_ = median("kvm", k); vv = median("vmm", k)
+				printf "    %-16s %9.1f %9.1f %8s\n", k, kv_, vv, (kv_ > 0 ? sprintf("%.2f", vv / kv_) : "-") } }'
+	grep -o 'vmm-[a-z]*| [0-9.]* vmm: exits .*' "$RESULTS/$a.log" | tail -n 4 | sed 's/^/    /'
 }
 # The completion flag's bookkeeping, where it would show: the MMIO floor on
 # the base kernel and on the series, three boots each, alternating.
@@ -198,8 +245,8 @@ test | run | check-debug)
 	prepare
 	build || { finish "$1" FAILED; exit 1; }
 	rc=0
-	if [ "$1" = check-debug ]; then debug_lane default || rc=1
-	else run_tests default || rc=1; fi
+	if [ "$1" = check-debug ]; then each_arch debug_lane default || rc=1
+	else each_arch run_tests default || rc=1; fi
 	summarize || rc=1
 	[ $rc -eq 0 ] && finish "$1" ok || { finish "$1" FAILED; exit 1; } ;;
 lint) prepare; ARCHES="arm64 riscv" build; build_x86; lint ;;
@@ -214,8 +261,7 @@ check)
 	prepare
 	lint checkpatch || rc=1
 	build && build_x86 || { finish check FAILED; exit 1; }
-	run_tests default || rc=1
-	debug_lane default || rc=1
+	each_arch lane default || rc=1
 	summarize || rc=1
 	lint "sparse cocci docs" || rc=1
 	[ $rc -eq 0 ] && finish check ok || { finish check FAILED; exit 1; } ;;

@@ -54,11 +54,15 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$bench" "$vmm" "$CACHE/busybox/
 	find "$root/kselftest" -type f -perm -u+x -print0 |
 		xargs -0 "$(cross "$arch")strip" 2>/dev/null || true
 	install -m 755 "$TOP/scripts/guest-init" "$root/init"
-	# Per-test arguments (tests/args) as kselftest's KSELFTEST_<TEST>_ARGS.
-	entries "$TOP/tests/args" | awk -v a="$arch" '$1 == a && NF > 2 {
+	# Per-test arguments (tests/args) as kselftest's KSELFTEST_<TEST>_ARGS:
+	# the ARCH lines, and for the debug kernels the ARCH-debug lines after
+	# them (the later export wins).
+	args() { entries "$TOP/tests/args" | awk -v a="$1" '$1 == a && NF > 2 {
 		v = toupper($2); gsub(/[^A-Z0-9]/, "_", v)
 		$1 = ""; $2 = ""; sub(/^ +/, "")
-		printf "export KSELFTEST_%s_ARGS=\"%s\"\n", v, $0 }' >"$root/etc/kselftest-args"
+		printf "export KSELFTEST_%s_ARGS=\"%s\"\n", v, $0 }'; }
+	args "$arch" >"$root/etc/kselftest-args"
+	{ args "$arch"; args "$arch-debug"; } >"$root/etc/kselftest-args-debug"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$cpio_img.tmp"
 	mv "$cpio_img.tmp" "$cpio_img"
 	rm -rf "$root"
@@ -80,12 +84,17 @@ list=$(echo "$tests" | tr ' ' ',' | sed 's/^,*//; s/,*$//')
 # VMM_MODES: the firmware modes in which guest-init boots the reference
 # VMM's guest after the tests (scripts/vmm-run), VMM_CYCLES its hotplug
 # cycles.
-append="console=$console panic=-1 rdinit=/init kvmlc.tests=$list kvmlc.timeout=$timeout"
+append="console=$console panic=-1 rdinit=/init kvmlc.tests=$list kvmlc.timeout=$timeout kvmlc.variant=$VARIANT"
 append+=" kvmlc.vmm=$(echo ${VMM_MODES:-} | tr ' ' ,) kvmlc.vmmcycles=${VMM_CYCLES:-}"
+# Beside the log, ARCH.times: when each result line came, in seconds since
+# the boot began (where a lane's time goes).
 rc=0
-timeout --foreground -k 10 "$limit" "${qemu[@]}" -smp 2 -m 2048 -nographic -no-reboot -nic none \
+{ timeout --foreground -k 10 "$limit" "${qemu[@]}" -smp 2 -m 2048 -nographic -no-reboot -nic none \
 	-kernel "$kobj/arch/$arch/boot/Image" -initrd "$initrd" -append "$append" \
-	</dev/null >"$logf" 2>&1 || rc=$?
+	</dev/null 2>&1 || echo $? >"$logf.rc"; } | tee "$logf" |
+	perl -ne 'BEGIN { $| = 1; $t0 = time } s/\r//; print time - $t0, " $_" if /^(not )?ok \d+ selftests: /' \
+	>"${logf%.log}.times"
+[ -f "$logf.rc" ] && rc=$(cat "$logf.rc") && rm -f "$logf.rc"
 tr -d '\r' <"$logf" >"$logf.tmp" && mv "$logf.tmp" "$logf"
 sed -n '/^=== KVMLC DMESG BEGIN/,/^=== KVMLC DMESG END/p' "$logf" >"$dmesgf"
 if grep -q '^=== KVMLC TAP BEGIN' "$logf"; then
@@ -95,6 +104,9 @@ else
 	# the live stream has, so the summary can name what ran.
 	grep -E '^(TAP version|1\.\.|ok |not ok |# )' "$logf" >"$tapf" || true
 fi
+# The slowest results: the time since the line before.
+awk '{ d = $1 - t; t = $1; n = $0; sub(/.* selftests: [^ ]*: /, "", n); sub(/ .*/, "", n)
+	print d, n }' "${logf%.log}.times" | sort -rn | head -n 5 | awk '{ printf "slow: %ds %s\n", $1, $2 }'
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	echo "# QEMU killed after ${limit}s (QEMU_TIMEOUT)" >>"$tapf"
 fi

@@ -201,13 +201,23 @@ void system_suspend(struct vcpu *v, u64 resume_pc, u64 resume_arg)
 	wake_after(v, v->vm->suspend_wake_ms);
 }
 
+static u64 now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 
 	for (;;) {
-		bool start, wake;
+		unsigned int reason;
+		bool start, wake, ok;
+		u64 t;
 
 		pthread_mutex_lock(&vm->lock);
 		while (v->power == CPU_OFF && vm->event == VM_RUNNING)
@@ -235,16 +245,66 @@ static void *vcpu_thread(void *arg)
 				die("KVM_RUN on vCPU %d: %s (errno %d)", v->id,
 				    strerror(errno), errno);
 			v->run->immediate_exit = 0;
+			v->nr_kicks++;
 			continue;
 		}
-		if (v->run->exit_reason == KVM_EXIT_SYSTEM_EVENT && system_event(v))
-			continue;
-		if (!arch_handle_exit(v)) {
+		t = now_ns();
+		reason = v->run->exit_reason;
+		ok = (reason == KVM_EXIT_SYSTEM_EVENT && system_event(v)) ||
+		     arch_handle_exit(v);
+		reason = reason < EXIT_REASONS ? reason : EXIT_REASONS - 1;
+		v->nr_exits[reason]++;
+		v->exit_ns[reason] += now_ns() - t;
+		if (!ok) {
 			vm_event(vm, VM_FAIL);
 			break;
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Where a boot's time went, as far as the VMM sees it: the exits of every
+ * vCPU by reason, with the time the VMM took to handle them (from KVM_RUN's
+ * return to the next KVM_RUN), and the kicks.
+ */
+static void exit_stats(struct vm *vm)
+{
+	static const char *const names[EXIT_REASONS] = {
+		[KVM_EXIT_HYPERCALL] = "hypercall",
+		[KVM_EXIT_MMIO] = "mmio",
+		[KVM_EXIT_SYSTEM_EVENT] = "system_event",
+		[KVM_EXIT_RISCV_SBI] = "riscv_sbi",
+		[EXIT_REASONS - 1] = "other",
+	};
+	char buf[512] = "";
+	size_t len = 0;
+	u64 kicks = 0;
+	int r, i;
+
+	for (r = 0; r < EXIT_REASONS; r++) {
+		u64 n = 0, ns = 0;
+
+		for (i = 0; i < vm->nr_vcpus; i++) {
+			n += vm->vcpus[i].nr_exits[r];
+			ns += vm->vcpus[i].exit_ns[r];
+		}
+		if (n)
+			len += snprintf(buf + len, sizeof(buf) - len, " %s=%llu/%lluus",
+					names[r] ? names[r] : "reason",
+					(unsigned long long)n,
+					(unsigned long long)ns / 1000);
+		if (len >= sizeof(buf))
+			break;
+	}
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		kicks += vm->vcpus[i].nr_kicks;
+		memset(vm->vcpus[i].nr_exits, 0, sizeof(vm->vcpus[i].nr_exits));
+		memset(vm->vcpus[i].exit_ns, 0, sizeof(vm->vcpus[i].exit_ns));
+		vm->vcpus[i].nr_kicks = 0;
+	}
+	note("exits (count/time in the VMM):%s kicks=%llu", buf,
+	     (unsigned long long)kicks);
 }
 
 void vcpus_start(struct vm *vm)
@@ -267,5 +327,6 @@ enum vm_event vcpus_join(struct vm *vm)
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		pthread_join(vm->vcpus[i].thread, NULL);
+	exit_stats(vm);
 	return vm->event;
 }

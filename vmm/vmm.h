@@ -37,6 +37,9 @@ enum vm_event { VM_RUNNING, VM_RESET, VM_OFF, VM_FAIL };
 
 struct vm;
 
+/* The exit reasons counted one by one (cpu.c); the others share the last. */
+#define EXIT_REASONS 40
+
 struct vcpu {
 	struct vm *vm;
 	int id;
@@ -49,6 +52,9 @@ struct vcpu {
 	bool suspended;			/* in KVM_MP_STATE_SUSPENDED, for us */
 	bool wake;			/* the VMM ends its suspend (system suspend) */
 	u64 resume_pc, resume_arg;	/* non-retentive/system suspend resume */
+	/* Per exit reason: how many, and the time the VMM took on them. */
+	u64 nr_exits[EXIT_REASONS], exit_ns[EXIT_REASONS];
+	u64 nr_kicks;			/* KVM_RUN ended by a kick (EINTR) */
 };
 
 struct vm {
