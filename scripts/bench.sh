@@ -41,7 +41,12 @@ vmm_steps() {
 		for st in $(entries "$TOP/vmm/guest/steps") exit; do printf ',vmm_%s_%s' "$m" "$st"; done
 	done
 }
-default_tests() { entries "$TOP/tests/default-$1" | tr '\n' ','; }
+# The default set of ARCH; on the debug kernels tests/debug-ARCH.
+default_tests() {
+	local f=$TOP/tests/default-$1
+	[ "$VARIANT" = -debug ] && [ -f "$TOP/tests/debug-$1" ] && f=$TOP/tests/debug-$1
+	entries "$f" | tr '\n' ','
+}
 SPECS=()
 run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
 	local a list want rc=0
@@ -64,7 +69,7 @@ run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
 		fi
 		VMM_MODES=$modes step "test $a$VARIANT in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
 			"$LOGS/run-$a$VARIANT.log" "$S/run-tests.sh" "$a" "$list" || rc=1
-		grep '^slow:' "$LOGS/run-$a$VARIANT.log" | sed "s/^/  $a$VARIANT /" >&2 || true
+		grep -E '^(slow|reused):' "$LOGS/run-$a$VARIANT.log" | sed "s/^/  $a$VARIANT /" >&2 || true
 		SPECS+=("$a$VARIANT:$want")
 	done
 	return $rc
@@ -115,9 +120,8 @@ test_all() {
 	unset KVMLC_BASE; VARIANT=
 	REPORTS=$REPORTS python3 "$S/summarize.py" --compare "$RESULTS" $ARCHES | tee "$RESULTS/test-all.txt"
 }
-# What the guest kernels reported (lockdep, sleeping in atomic context,
-# WARN, BUG, Oops) fails the run, whatever the tests said.
-REPORTS='BUG:|WARNING:|Invalid wait context|possible (circular|recursive) locking|inconsistent lock state|Oops|UBSAN:|KASAN:|KFENCE:|unreferenced object|blocked for more than'
+# What the guest kernels reported (REPORTS, lib.sh) fails the run,
+# whatever the tests said.
 kernel_reports() {
 	local spec f rc=0
 	for spec in "${SPECS[@]}"; do

@@ -42,6 +42,10 @@ papt_sources() {
 	[ "$(cat "$APTDIR/sources.list" 2>/dev/null)"$'\n' = "$out" ] || printf %s "$out" >"$APTDIR/sources.list"
 }
 
+# A guest kernel's reports (lockdep, sleeping in atomic context, WARN, BUG,
+# Oops, KASAN, UBSAN, KFENCE, kmemleak, hung tasks): any fails the run.
+REPORTS='BUG:|WARNING:|Invalid wait context|possible (circular|recursive) locking|inconsistent lock state|Oops|UBSAN:|KASAN:|KFENCE:|unreferenced object|blocked for more than'
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -63,7 +63,10 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" "$bench" "$vmm" "$CACHE/busybox/
 		printf "export KSELFTEST_%s_ARGS=\"%s\"\n", v, $0 }'; }
 	args "$arch" >"$root/etc/kselftest-args"
 	{ args "$arch"; args "$arch-debug"; } >"$root/etc/kselftest-args-debug"
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$cpio_img.tmp"
+	# Fixed mtimes and order: the same files give the same archive, so
+	# that a boot can be recognised as one that ran before (below).
+	find "$root" -exec touch -h -d @0 {} +
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible | gzip -1 -n) >"$cpio_img.tmp"
 	mv "$cpio_img.tmp" "$cpio_img"
 	rm -rf "$root"
 fi
@@ -74,7 +77,8 @@ fi
 initrd=$cpio_img
 if [ -d "$kobj/modinst/lib" ]; then
 	initrd=$kobj/initramfs.cpio.gz
-	{ cat "$cpio_img"; (cd "$kobj/modinst" && find . | cpio -o -H newc --quiet | gzip -1); } >"$initrd"
+	find "$kobj/modinst" -exec touch -h -d @0 {} +
+	{ cat "$cpio_img"; (cd "$kobj/modinst" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible | gzip -1 -n); } >"$initrd"
 fi
 
 mkdir -p "$RESULTS"
@@ -86,6 +90,22 @@ list=$(echo "$tests" | tr ' ' ',' | sed 's/^,*//; s/,*$//')
 # cycles.
 append="console=$console panic=-1 rdinit=/init kvmlc.tests=$list kvmlc.timeout=$timeout kvmlc.variant=$VARIANT"
 append+=" kvmlc.vmm=$(echo ${VMM_MODES:-} | tr ' ' ,) kvmlc.vmmcycles=${VMM_CYCLES:-}"
+# A boot whose inputs (kernel, initramfs, command line, QEMU) are those of
+# an earlier boot that passed, with no "not ok" and no kernel report, gives
+# that boot's results again rather than running the guest: a make check
+# with no change since the last one.  Not for the bench's runs, which
+# measure; KVMLC_RERUN=1 runs the guest anyway.
+out=("$logf" "$tapf" "$dmesgf" "${logf%.log}.times")
+key=$({ sha256sum <"$kobj/arch/$arch/boot/Image"; sha256sum <"$initrd"
+	printf '%s\n' "${qemu[@]}" "$append" "$limit"; "${qemu[0]}" --version; } | sha256sum | cut -c1-16)
+store=$CACHE/results/$arch$VARIANT-$key
+case $list in bench*|vmm) store= ;; esac
+if [ -n "$store" ] && [ -z "${KVMLC_RERUN:-}" ] && [ -f "$store/passed" ]; then
+	for f in "${out[@]}"; do cp "$store/${f##*/}" "$f"; done
+	echo "reused: the results of the boot of $(cat "$store/passed") (same kernel, initramfs and command line; KVMLC_RERUN=1 boots again)"
+	exit 0
+fi
+
 # Beside the log, ARCH.times: when each result line came, in seconds since
 # the boot began (where a lane's time goes).
 rc=0
@@ -111,3 +131,7 @@ if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	echo "# QEMU killed after ${limit}s (QEMU_TIMEOUT)" >>"$tapf"
 fi
 grep -q '^=== KVMLC DONE' "$logf" || { echo "$arch: the guest did not finish its run (qemu exit $rc); see $logf" >&2; exit 1; }
+if [ -n "$store" ] && ! grep -q '^not ok' "$tapf" && ! grep -Eq "$REPORTS" "$dmesgf"; then
+	rm -rf "$CACHE/results/$arch$VARIANT-"* && mkdir -p "$store"
+	cp "${out[@]}" "$store/" && date '+%F %H:%M' >"$store/passed"
+fi
