@@ -105,7 +105,9 @@ debug_lane() {
 	# KASAN, lockdep and kmemleak make a test several times slower: the
 	# hostile-guest tests need more than kselftest's 120 s there.
 	# So does the VMM's guest: fewer hotplug cycles there.
-	[ $rc -eq 0 ] && { VMM_CYCLES=3 TEST_TIMEOUT=${TEST_TIMEOUT:-400} run_tests "$1" || rc=1; }
+	# A whole debug boot took 1300 s and more under emulation here.
+	[ $rc -eq 0 ] && { VMM_CYCLES=3 TEST_TIMEOUT=${TEST_TIMEOUT:-400} QEMU_TIMEOUT=${QEMU_TIMEOUT:-3600} \
+		run_tests "$1" || rc=1; }
 	unset KVMLC_DEBUG; VARIANT=
 	return $rc
 }
