@@ -277,7 +277,7 @@ static void exit_stats(struct vm *vm)
 		[KVM_EXIT_RISCV_SBI] = "riscv_sbi",
 		[EXIT_REASONS - 1] = "other",
 	};
-	char buf[512] = "";
+	char buf[512] = "", name[16];
 	size_t len = 0;
 	u64 kicks = 0;
 	int r, i;
@@ -289,11 +289,14 @@ static void exit_stats(struct vm *vm)
 			n += vm->vcpus[i].nr_exits[r];
 			ns += vm->vcpus[i].exit_ns[r];
 		}
-		if (n)
-			len += snprintf(buf + len, sizeof(buf) - len, " %s=%llu/%lluus",
-					names[r] ? names[r] : "reason",
-					(unsigned long long)n,
-					(unsigned long long)ns / 1000);
+		if (!n)
+			continue;
+		if (names[r])
+			snprintf(name, sizeof(name), "%s", names[r]);
+		else
+			snprintf(name, sizeof(name), "reason%d", r);
+		len += snprintf(buf + len, sizeof(buf) - len, " %s=%llu/%lluus", name,
+				(unsigned long long)n, (unsigned long long)ns / 1000);
 		if (len >= sizeof(buf))
 			break;
 	}
