@@ -31,7 +31,7 @@ Set LINUX_SOURCE_DEB to a copy of $BASE_DEB (e.g. ../shared/base/) and run again
 	}
 	rm -rf "$tmp"
 	# apt may escape characters of the version in the file name: take what it wrote.
-	got=$(ls "$CACHE/downloads"/linux-source-7.3_*_all.deb | head -1)
+	got=$(ls "$CACHE/downloads"/linux-source-7.3_*_all.deb | sed -n 1p)
 	[ "$got" = "$deb" ] || mv "$got" "$deb"
 fi
 

@@ -28,7 +28,7 @@ EOS
 fi
 
 missing=()
-for p in $HOST_PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+for p in $HOST_PKGS; do [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *'ok installed' ]] || missing+=("$p"); done
 bpo_missing=()
 for p in $BPO_PKGS; do
 	v=$(dpkg-query -W -f='${Status} ${Version}' "$p" 2>/dev/null || true)
@@ -95,5 +95,5 @@ if [ ! -x "$SPARSE" ]; then
 	rm -rf "$tmp"
 fi
 log "sparse: $("$SPARSE" --version) ($(cat "$CACHE/sparse/VERSION"))"
-log "qemu: $(qemu-system-aarch64 --version | head -1); opensbi: $(dpkg-query -W -f='${Version}' opensbi)"
+log "qemu: $(qemu-system-aarch64 --version | sed -n 1p); opensbi: $(dpkg-query -W -f='${Version}' opensbi)"
 log "busybox: $(cat "$CACHE/busybox/arm64/VERSION") $(cat "$CACHE/busybox/riscv64/VERSION")"

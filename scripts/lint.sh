@@ -1,8 +1,9 @@
 #!/bin/bash
-# lint.sh checkpatch|sparse|cocci|docs: checkpatch --strict on every patch; sparse (C=2) per arch,
-# coccicheck and the virt docs build on the tree, each compared with the
-# base (reports of the base are cached).  Every checker is first shown to
-# actually run: a lint that checked nothing fails.
+# lint.sh checkpatch|sparse|cocci|docs: checkpatch --strict on every patch;
+# sparse (C=2) per arch; coccicheck's report rules on the .c files the
+# series touches; the virt docs build: each compared with the base (reports
+# of the base are cached).  Every checker is first shown to actually run: a
+# lint that checked nothing fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 SPARSE=$CACHE/sparse/sparse
@@ -42,7 +43,7 @@ checkpatch() {
 cp_probe=$(printf '%s\n' 'From: a <a@b.c>' 'Subject: [PATCH] x' '' '---' \
 	'diff --git a/k.c b/k.c' '--- a/k.c' '+++ b/k.c' '@@ -1 +1,2 @@' ' int a;' '+int  b ;' |
 	perl "$TREE/scripts/checkpatch.pl" --no-tree --strict --terse - 2>&1 || true)
-echo "$cp_probe" | grep -q 'ERROR' || { echo "checkpatch did not run (probe gave: $cp_probe)"; exit 1; }
+grep -q 'ERROR' <<<"$cp_probe" || { echo "checkpatch did not run (probe gave: $cp_probe)"; exit 1; }
 patches=$(entries "$TOP/series/series")
 allow=$TOP/tests/checkpatch-allow
 n=0 found=0
@@ -50,8 +51,10 @@ for p in $patches; do
 	n=$((n + 1))
 	out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --show-types "$TOP/series/$p" 2>&1 || true)
 	echo "$out" >"$L/checkpatch-$p.log"
-	# Proof that checkpatch read the patch: its closing count.
-	echo "$out" | grep -q '^total: .* lines checked' ||
+	# Proof that checkpatch read the patch: its closing count.  A here-string,
+	# not a pipe: grep -q leaves at the match, and under pipefail the echo
+	# still writing the lines after it would fail the test (SIGPIPE).
+	grep -q '^total: .* lines checked' <<<"$out" ||
 		{ echo "checkpatch did not finish on $p: $(echo "$out" | tail -3)"; found=$((found + 1)); continue; }
 	while IFS= read -r line; do
 		type=$(echo "$line" | sed -nE 's/^(ERROR|WARNING|CHECK):([A-Z0-9_]+):.*/\2/p')
@@ -103,33 +106,55 @@ for arch in arm64 riscv; do
 done
 }
 
+# coccicheck's report mode (scripts/coccicheck: every rule with "virtual
+# report", its "Options:", its "Requires:") on the .c files the series
+# touches, not their whole dirs: the same rules on the same files of the
+# base give the reports to compare with.  One spatch per rule over all the
+# files; reports are cached by the files' contents.
 cocci() {
-mkdir -p "$CACHE/obj/cocci"   # coccicheck's O= must exist
 command -v spatch >/dev/null || { echo "spatch (coccinelle) is not installed: coccicheck would check nothing"; exit 1; }
-cocci_run() { # src dir: sorted reports; fails if coccicheck failed or ran no rule
-	local out n; out=$(mktemp)
-	local arch=arm64; case $2 in arch/riscv*) arch=riscv ;; esac   # include paths
-	make -C "$1" O="$CACHE/obj/cocci" ARCH="$arch" coccicheck MODE=report M="$2" J="$JOBS" V=1 >"$out" 2>&1 ||
-		{ cat "$out" >&2; rm -f "$out"; return 1; }
-	n=$(grep -c '^Running' "$out" || true)
-	[ "$n" -gt 0 ] || { echo "coccicheck ran no semantic patch on $1/$2" >&2; cat "$out" >&2; rm -f "$out"; return 1; }
-	echo "coccicheck: $n semantic patches on $2 in $1" >&2
-	grep -E '^[^ ]+:[0-9]+' "$out" | norm "$1" "$CACHE/obj/cocci" || true
-	rm -f "$out"
+spv=$(spatch --version | sed -n '1s/^spatch version \([^ ]*\).*/\1/p')
+cocci_run() { # src files...: sorted reports; fails if spatch failed or ran no rule
+	local src=$1 r req rules=() i k p pids=() rc=0 d; shift
+	for r in $(cd "$src" && find scripts/coccinelle -name '*.cocci' -type f | sort); do
+		grep -q 'virtual[[:space:]]\+report' "$src/$r" || continue
+		req=$(grep 'Requires:' "$src/$r" | cut -d: -f2 | tr -d ' ') || true
+		[ -z "$req" ] || printf '%s\n%s\n' "$req" "$spv" | sort -CV || continue
+		rules+=("$r")
+	done
+	[ ${#rules[@]} -gt 0 ] || { echo "coccicheck found no semantic patch in $src" >&2; return 1; }
+	d=$(mktemp -d)
+	for ((i = 0; i < JOBS; i++)); do   # JOBS streams of rules, one spatch per rule
+		(for ((k = i; k < ${#rules[@]}; k += JOBS)); do
+			r=${rules[k]}
+			# shellcheck disable=SC2046 # the rule's "Options:" are spatch options
+			(cd "$src" && spatch -D report --no-show-diff --very-quiet --cocci-file "$r" \
+				$(grep 'Options:' "$r" | cut -d: -f2) \
+				-I arch/arm64/include -I arch/riscv/include -I arch/x86/include -I include "$@") \
+				>>"$d/$i" 2>&1 || { echo "spatch failed on $r" >>"$d/$i"; exit 1; }
+		done) &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	[ $rc -eq 0 ] || { cat "$d"/* >&2; rm -rf "$d"; return 1; }
+	echo "coccicheck: ${#rules[@]} semantic patches on $# files in $src" >&2
+	cat "$d"/* | grep -E '^[^ ]+:[0-9]+' | norm "$src" "$src" || true
+	rm -rf "$d"
 }
-cdirs="arch/arm64/kvm arch/riscv/kvm virt/kvm"
-for f in $touched; do case $f in *.c) cdirs="$cdirs $(dirname "$f")" ;; esac; done
-spv=$(spatch --version | head -1)
-# coccicheck's M= recurses: a dir below another one in the list is skipped.
-for d in $(echo "$cdirs" | tr ' ' '\n' | sort -u |
-	   awk '{ for (i = 1; i <= n; i++) if (index($0, d[i] "/") == 1) next; d[++n] = $0; print }'); do
-	n=$(find "$TREE/$d" -name '*.c' | wc -l)
-	b=$L/empty; : >"$b"   # a directory the series adds has no base reports
-	[ -d "$BASE_SRC/$d" ] && b=$(cached "cocci $d $spv" cocci_run "$BASE_SRC" "$d")
-	t=$(cached "cocci tree $(tree_key) $d $spv" cocci_run "$TREE" "$d")
-	cp "$t" "$L/cocci-${d//\//_}.txt"
-	compare "coccicheck $d ($n .c files)" "$b" "$L/cocci-${d//\//_}.txt"
+files=() bfiles=()
+for f in $touched; do
+	case $f in *.c) ;; *) continue ;; esac
+	[ -f "$TREE/$f" ] || continue   # removed by the series
+	files+=("$f")
+	[ -f "$BASE_SRC/$f" ] && bfiles+=("$f")   # a file the series adds has no base reports
 done
+[ ${#files[@]} -gt 0 ] || { echo "coccicheck: the series touches no .c file"; return; }
+contents() { (cd "$1" && shift && sha256sum "$@" | sha256sum | cut -c1-16); }
+b=$L/empty; : >"$b"
+[ ${#bfiles[@]} -eq 0 ] || b=$(cached "cocci base $(contents "$BASE_SRC" "${bfiles[@]}") $spv" cocci_run "$BASE_SRC" "${bfiles[@]}")
+t=$(cached "cocci tree $(contents "$TREE" "${files[@]}") $spv" cocci_run "$TREE" "${files[@]}")
+cp "$t" "$L/cocci.txt"
+compare "coccicheck (${#files[@]} .c files the series touches, ${#bfiles[@]} of them in the base)" "$b" "$L/cocci.txt"
 }
 
 docs() {

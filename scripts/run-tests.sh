@@ -126,7 +126,7 @@ else
 fi
 # The slowest results: the time since the line before.
 awk '{ d = $1 - t; t = $1; n = $0; sub(/.* selftests: [^ ]*: /, "", n); sub(/ .*/, "", n)
-	print d, n }' "${logf%.log}.times" | sort -rn | head -n 5 | awk '{ printf "slow: %ds %s\n", $1, $2 }'
+	print d, n }' "${logf%.log}.times" | sort -rn | sed -n 1,5p | awk '{ printf "slow: %ds %s\n", $1, $2 }'
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	echo "# QEMU killed after ${limit}s (QEMU_TIMEOUT)" >>"$tapf"
 fi
