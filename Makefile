@@ -5,8 +5,8 @@
 # BENCH="exit floor vmm" (make bench: which parts, default all).
 STAGE := ARCH="$(ARCH)" TESTS="$(TESTS)" BENCH="$(BENCH)" scripts/bench.sh
 
-.PHONY: run check lint build test test-all check-debug check-distro bench tree export deps clean distclean
-run check lint build test test-all check-debug check-distro bench tree export deps:
+.PHONY: run check lint build test test-all check-debug check-distro bench posting tree export deps clean distclean
+run check lint build test test-all check-debug check-distro bench posting tree export deps:
 	@$(STAGE) $@
 
 clean:

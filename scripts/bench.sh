@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench.sh STAGE: what the Makefile targets run (see README).
-#   run | check | lint | build | test | test-all | check-debug | check-distro | bench | tree | export | deps
+#   run | check | lint | build | test | test-all | check-debug | check-distro | bench | posting | tree | export | deps
 # ARCH (default "arm64 riscv") and TESTS (default: tests/default-ARCH) select.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -243,6 +243,8 @@ case ${1:-} in
 deps) "$S/deps.sh" ;;
 tree) prepare ;;
 export) "$S/tree.sh" export ;;
+posting) prepare; step "posting: the series as mail, per maintainer tree (b4)" "$LOGS/posting.log" "$S/posting.sh" &&
+	grep '^posting' "$LOGS/posting.log" | sed 's/^/  /' >&2 ;;
 build) prepare; build ;;
 bench)
 	rm -f "$RESULTS/summary.txt"
@@ -273,6 +275,8 @@ check)
 	rm -f "$RESULTS/summary.txt"
 	prepare
 	lint checkpatch || rc=1
+	step "posting: the series as mail, per maintainer tree (b4)" "$LOGS/posting.log" "$S/posting.sh" || rc=1
+	grep '^posting' "$LOGS/posting.log" | sed 's/^/  /' >&2 || true
 	build && build_x86 || { finish check FAILED; exit 1; }
 	# The production kernels' guests side by side; the debug kernels' one
 	# after the other: two debug hosts each booting the VMM's 4-vCPU guest
@@ -282,5 +286,5 @@ check)
 	summarize || rc=1
 	lint "sparse cocci docs" || rc=1
 	[ $rc -eq 0 ] && finish check ok || { finish check FAILED; exit 1; } ;;
-*) die "usage: $0 run|check|lint|build|test|test-all|check-debug|check-distro|bench|tree|export|deps" ;;
+*) die "usage: $0 run|check|lint|build|test|test-all|check-debug|check-distro|bench|posting|tree|export|deps" ;;
 esac

@@ -13,7 +13,7 @@ BPO=/etc/apt/sources.list.d/bookworm-backports.sources
 HOST_PKGS="make gcc git xz-utils bc flex bison libssl-dev libelf-dev cpio rsync
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross
   coccinelle ocaml-nox python3-sphinx python3-sphinx-rtd-theme python3-yaml dpkg-dev
-  pkg-config kmod"
+  pkg-config kmod b4"
 BPO_PKGS="qemu-system-arm qemu-system-misc opensbi"
 
 if [ ! -e "$BPO" ]; then
