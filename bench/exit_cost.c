@@ -224,7 +224,6 @@ static struct figure measure(const char *name, double (*fn)(int), int arg)
 /* KVM_SET_MP_STATE(INIT_RECEIVED) resets per second. */
 static double run_resets(int unused)
 {
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_INIT_RECEIVED };
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	double t0, t;
@@ -234,7 +233,7 @@ static double run_resets(int unused)
 	vm_enable_cap(vm, KVM_CAP_RISCV_MP_STATE_RESET, 0);
 	t0 = now();
 	for (i = 0; i < NR_CALLS; i++)
-		vcpu_mp_state_set(vcpu, &mp);
+		vcpu_mp_state_set(vcpu, KVM_MP_STATE_INIT_RECEIVED);
 	t = now() - t0;
 	kvm_vm_free(vm);
 	return NR_CALLS / t;
@@ -300,7 +299,6 @@ static void guest_wfi(void)
  */
 static double run_wakeups(int wfi)
 {
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_SUSPENDED };
 	double lat[NR_WAKEUPS];
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
@@ -316,7 +314,7 @@ static double run_wakeups(int wfi)
 		pthread_t t;
 
 		if (!wfi)
-			vcpu_mp_state_set(vcpu, &mp);
+			vcpu_mp_state_set(vcpu, KVM_MP_STATE_SUSPENDED);
 		pthread_create(&t, NULL, waker_fn, &w);
 		w.go = true;
 		do {	/* a WFI may end early: only an exit after the raise counts */
