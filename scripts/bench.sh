@@ -196,12 +196,12 @@ run_bench() {
 	return $rc
 }
 # The reference VMM's scenario (scripts/vmm-run), "kvm" and "vmm" firmware
-# alternating, three runs each in one boot: the median of each figure, the
+# alternating, five runs each in one boot: the median of each figure, the
 # ratio vmm/kvm of the medians, and the VMM's exit counts of a last run.
 bench_vmm() {
 	local a=$1
 	[ -d "$TOP/vmm/$a" ] || return 0
-	VMM_MODES="kvm vmm kvm vmm kvm vmm" step "bench $a reference VMM in QEMU (3 runs per firmware mode)" \
+	VMM_MODES="kvm vmm kvm vmm kvm vmm kvm vmm kvm vmm" step "bench $a reference VMM in QEMU (5 runs per firmware mode)" \
 		"$LOGS/bench-vmm-$a.log" "$S/run-tests.sh" "$a" vmm || return 1
 	grep -o '# vmm timing [a-z]* (ms): .*' "$RESULTS/$a.log" | awk -v a="$a" -v csv="$RESULTS/bench-$a-vmm.csv" '
 		BEGIN { print "mode,run,figure,ms" >csv }

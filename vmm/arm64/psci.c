@@ -28,6 +28,17 @@ static struct vcpu *cpu_by_mpidr(struct vm *vm, u64 mpidr)
 	return NULL;
 }
 
+/*
+ * Argument @n (x1-x3) of the call being handled, read when the function
+ * needs it: 32-bit callers (SMC32/HVC32 function IDs) pass 32-bit values.
+ */
+static u64 arg(struct vcpu *v, int n)
+{
+	u64 x = get_one_reg(v, REG_X(n));
+
+	return v->run->hypercall.nr & ARM_SMCCC_SMC64 ? x : (u32)x;
+}
+
 /* CPU_ON(target_cpu, entry_point_address, context_id) */
 static long psci_cpu_on(struct vcpu *v, u64 target_cpu, u64 entry, u64 context_id)
 {
@@ -65,14 +76,20 @@ static long psci_affinity_info(struct vcpu *v, u64 target, u64 level)
  * powerdown state resumes at entry_point_address.  Both wait in
  * KVM_MP_STATE_SUSPENDED for an interrupt (KVM_SYSTEM_EVENT_WAKEUP).
  */
-static long psci_cpu_suspend(struct vcpu *v, u64 power_state, u64 entry, u64 context_id)
+static long psci_cpu_suspend(struct vcpu *v)
 {
-	bool powerdown = power_state & PSCI_0_2_POWER_STATE_TYPE_MASK;
+	bool powerdown = arg(v, 1) & PSCI_0_2_POWER_STATE_TYPE_MASK;
+	u64 entry = 0, context_id = 0;
 
-	if (powerdown && !gpa_in_ram(v->vm, entry))
-		return PSCI_RET_INVALID_ADDRESS;
+	/* A standby state has no entry point: its idle path reads one register. */
+	if (powerdown) {
+		entry = arg(v, 2);
+		context_id = arg(v, 3);
+		if (!gpa_in_ram(v->vm, entry))
+			return PSCI_RET_INVALID_ADDRESS;
+	}
 	set_one_reg(v, REG_X(0), PSCI_RET_SUCCESS);
-	cpu_suspend(v, powerdown ? entry : 0, context_id);
+	cpu_suspend(v, entry, context_id);
 	return 0;
 }
 
@@ -98,51 +115,43 @@ static long psci_features(u64 fid)
 void psci_call(struct vcpu *v)
 {
 	u32 fid = v->run->hypercall.nr;
-	u64 a1 = get_one_reg(v, REG_X(1)), a2 = get_one_reg(v, REG_X(2));
-	u64 a3 = get_one_reg(v, REG_X(3));
 	long ret;
 
-	/* 32-bit callers of the SMC64 functions pass 32-bit arguments. */
-	if (!(fid & ARM_SMCCC_SMC64)) {
-		a1 = (u32)a1;
-		a2 = (u32)a2;
-		a3 = (u32)a3;
-	}
 	switch (fid) {
 	case PSCI_0_2_FN_PSCI_VERSION:
 		ret = PSCI_VERSION(1, 0);
 		break;
 	case PSCI_1_0_FN_PSCI_FEATURES:
-		ret = psci_features(a1);
+		ret = psci_features(arg(v, 1));
 		break;
 	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
 		ret = PSCI_0_2_TOS_MP;
 		break;
 	case PSCI_0_2_FN64_CPU_ON:
 	case PSCI_0_2_FN_CPU_ON:
-		ret = psci_cpu_on(v, a1, a2, a3);
+		ret = psci_cpu_on(v, arg(v, 1), arg(v, 2), arg(v, 3));
 		break;
 	case PSCI_0_2_FN64_AFFINITY_INFO:
 	case PSCI_0_2_FN_AFFINITY_INFO:
-		ret = psci_affinity_info(v, a1, a2);
+		ret = psci_affinity_info(v, arg(v, 1), arg(v, 2));
 		break;
 	case PSCI_0_2_FN_CPU_OFF:
 		cpu_off(v);		/* does not return */
 		return;
 	case PSCI_0_2_FN64_CPU_SUSPEND:
 	case PSCI_0_2_FN_CPU_SUSPEND:
-		ret = psci_cpu_suspend(v, a1, a2, a3);
+		ret = psci_cpu_suspend(v);
 		if (!ret)
 			return;
 		break;
 	case PSCI_1_0_FN64_SYSTEM_SUSPEND:
 	case PSCI_1_0_FN_SYSTEM_SUSPEND:
-		if (!gpa_in_ram(v->vm, a1)) {
+		if (!gpa_in_ram(v->vm, arg(v, 1))) {
 			ret = PSCI_RET_INVALID_ADDRESS;
 		} else if (!cpus_others_off(v)) {
 			ret = PSCI_RET_DENIED;
 		} else {
-			system_suspend(v, a1, a2);
+			system_suspend(v, arg(v, 1), arg(v, 2));
 			return;
 		}
 		break;
