@@ -156,6 +156,13 @@ lint() {
 	done
 	return $rc
 }
+# make posting: the series as mail, per maintainer tree (scripts/posting.sh).
+posting() {
+	local rc=0
+	step "posting: the series as mail, per maintainer tree (b4)" "$LOGS/posting.log" "$S/posting.sh" || rc=1
+	grep '^posting' "$LOGS/posting.log" | sed 's/^/  /' >&2 || true
+	return $rc
+}
 # make check-distro: the series in Debian's own configs, W=1 compiles of the
 # KVM dirs and the users of the touched headers, warnings compared with the
 # base (scripts/check-distro.sh).  Not part of check: see README.
@@ -243,8 +250,7 @@ case ${1:-} in
 deps) "$S/deps.sh" ;;
 tree) prepare ;;
 export) "$S/tree.sh" export ;;
-posting) prepare; step "posting: the series as mail, per maintainer tree (b4)" "$LOGS/posting.log" "$S/posting.sh" &&
-	grep '^posting' "$LOGS/posting.log" | sed 's/^/  /' >&2 ;;
+posting) prepare; posting ;;
 build) prepare; build ;;
 bench)
 	rm -f "$RESULTS/summary.txt"
@@ -275,8 +281,7 @@ check)
 	rm -f "$RESULTS/summary.txt"
 	prepare
 	lint checkpatch || rc=1
-	step "posting: the series as mail, per maintainer tree (b4)" "$LOGS/posting.log" "$S/posting.sh" || rc=1
-	grep '^posting' "$LOGS/posting.log" | sed 's/^/  /' >&2 || true
+	posting || rc=1
 	build && build_x86 || { finish check FAILED; exit 1; }
 	# The production kernels' guests side by side; the debug kernels' one
 	# after the other: two debug hosts each booting the VMM's 4-vCPU guest

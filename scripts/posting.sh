@@ -51,9 +51,9 @@ while IFS=$'\t' read -r name subject files <&3; do
 	# shellcheck disable=SC2046 # one argument per patch file
 	maint() { (cd "$P" && perl scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback "$@" \
 		$(for f in $files; do echo "$TOP/series/$f"; done) 2>/dev/null) | sort -u; }
-	to=() cc=()
-	while read -r a; do [ -n "$a" ] && to+=(--to="$a"); done < <(maint --m --no-r --no-l)
-	while read -r a; do [ -n "$a" ] && cc+=(--cc="$a"); done < <(maint --no-m --r --l | grep -vxF -f <(maint --m --no-r --no-l))
+	tos=$(maint --m --no-r --no-l) to=() cc=()
+	while read -r a; do [ -n "$a" ] && to+=(--to="$a"); done <<<"$tos"
+	while read -r a; do [ -n "$a" ] && cc+=(--cc="$a"); done < <(maint --no-m --r --l | grep -vxF -e "$tos")
 	[ ${#to[@]} -gt 0 ] || die "group $name: get_maintainer.pl gave no maintainer"
 	git -C "$P" -c core.abbrev=12 -c format.signature= format-patch -q --cover-letter --thread=shallow \
 		--base="$base" "${to[@]}" "${cc[@]}" -o "$d" "$start..$end"
@@ -61,10 +61,11 @@ while IFS=$'\t' read -r name subject files <&3; do
 	c=$(ls "$d"/0000-cover-letter.patch)
 	{
 		case $n in
-		1) printf 'Part 1 of %d of the series; it applies to the base-commit below.\n\n' "$total" ;;
-		2) printf 'Part 2 of %d of the series; it applies to the base-commit below with\npart 1 applied first (prerequisite-patch-id).\n\n' "$total" ;;
-		*) printf 'Part %d of %d of the series; it applies to the base-commit below with\nparts 1-%d applied first (prerequisite-patch-id).\n\n' "$n" "$total" "$((n - 1))" ;;
+		1) before='.' ;;
+		2) before=$' with\npart 1 applied first (prerequisite-patch-id).' ;;
+		*) before=$' with\nparts 1-'$((n - 1))' applied first (prerequisite-patch-id).' ;;
 		esac
+		printf 'Part %d of %d of the series; it applies to the base-commit below%s\n\n' "$n" "$total" "$before"
 		cat "$TOP/series/cover-$name.txt"
 	} >"$d/.blurb"
 	awk -v s="$subject" -v b="$d/.blurb" '
