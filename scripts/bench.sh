@@ -33,12 +33,15 @@ build_x86() {
 		"$S/build-kernel.sh" riscv-novector
 }
 # ,vmm_bad_input and ,vmm_MODE_STEP for each mode and step of vmm/guest/steps
-# (scripts/vmm-run).
+# (scripts/vmm-run), with the snapshot modes' results.
 vmm_steps() {
 	local m st
 	printf ',vmm_bad_input'
 	for m in "$@"; do
+		if [ "$m" = control ]; then printf ',vmm_control_damage'; continue; fi
 		for st in $(entries "$TOP/vmm/guest/steps") exit; do printf ',vmm_%s_%s' "$m" "$st"; done
+		case $m in snap*) printf ',vmm_%s_snapshots,vmm_%s_streams' "$m" "$m" ;; esac
+		[ "$m" = snapvmm ] && printf ',vmm_snapshot_bad_input'
 	done
 }
 # The default set of ARCH; on the debug kernels tests/debug-ARCH.
@@ -64,7 +67,9 @@ run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
 		# modes, the debug lane "vmm" mode only; each step a result.
 		local modes=
 		if [ "$1" = default ] && [ -z "$SEL_TESTS" ] && [ -d "$TOP/vmm/$a" ]; then
-			modes="kvm vmm"; [ "$VARIANT" = -debug ] && modes=vmm
+			# The debug lane: vmm firmware with snapshots, the
+			# scenario of the vmm run and the snapshot path.
+			modes="kvm vmm snapvmm snapkvm control"; [ "$VARIANT" = -debug ] && modes=snapvmm
 			want+=$(vmm_steps $modes)
 		fi
 		# Per test: 300 s on the production kernels, whose two lanes share
@@ -204,11 +209,13 @@ run_bench() {
 }
 # The reference VMM's scenario (scripts/vmm-run), "kvm" and "vmm" firmware
 # alternating, five runs each in one boot: the median of each figure, the
-# ratio vmm/kvm of the medians, and the VMM's exit counts of a last run.
+# ratio vmm/kvm of the medians, and the VMM's exit counts of a last run;
+# then a snapshot run of each firmware and its figures.
 bench_vmm() {
 	local a=$1
 	[ -d "$TOP/vmm/$a" ] || return 0
-	VMM_MODES="kvm vmm kvm vmm kvm vmm kvm vmm kvm vmm" step "bench $a reference VMM in QEMU (5 runs per firmware mode)" \
+	VMM_MODES="kvm vmm kvm vmm kvm vmm kvm vmm kvm vmm snapvmm snapkvm" \
+		step "bench $a reference VMM in QEMU (5 runs per firmware mode, a snapshot run of each)" \
 		"$LOGS/bench-vmm-$a.log" "$S/run-tests.sh" "$a" vmm || return 1
 	grep -o '# vmm timing [a-z]* (ms): .*' "$RESULTS/$a.log" | awk -v a="$a" -v csv="$RESULTS/bench-$a-vmm.csv" '
 		BEGIN { print "mode,run,figure,ms" >csv }
@@ -227,7 +234,8 @@ bench_vmm() {
 			for (i = 1; i <= nk; i++) {
 				k = keys[i]; kv_ = median("kvm", k); vv = median("vmm", k)
 				printf "    %-16s %9.1f %9.1f %8s\n", k, kv_, vv, (kv_ > 0 ? sprintf("%.2f", vv / kv_) : "-") } }'
-	grep -o 'vmm-[a-z]*| [0-9.]* vmm: exits .*' "$RESULTS/$a.log" | tail -n 4 | sed 's/^/    /'
+	grep -o 'vmm-[a-z]*| [0-9.]* vmm: exits .*' "$RESULTS/$a.log" | grep -v '^vmm-snap' | tail -n 4 | sed 's/^/    /'
+	grep -o '# vmm snapshot .*' "$RESULTS/$a.log" | sed 's/^# /  /'
 }
 # The completion flag's bookkeeping, where it would show: the MMIO floor on
 # the base kernel and on the series, three boots each, alternating.

@@ -16,7 +16,7 @@ make -C "$TOP/vmm" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" UAPI="$kobj/usr
 root=$(mktemp -d)
 mkdir -p "$root"/{bin,proc,sys,dev,tmp}
 cp "$CACHE/busybox/$bbarch/busybox" "$root/bin/busybox"
-for a in sh mount cat echo sed grep awk seq sleep usleep kill reboot poweroff; do ln -s busybox "$root/bin/$a"; done
+for a in sh mount cat echo sed grep awk seq sleep usleep kill reboot poweroff head md5sum devmem; do ln -s busybox "$root/bin/$a"; done
 install -m 755 "$TOP/vmm/guest/init" "$root/init"
 # Fixed mtimes, so that the same files give the same archive.
 find "$root" -exec touch -h -d @0 {} +

@@ -41,7 +41,7 @@ if [ ! -f "$cpio_img" ] || [ -n "$(find "$inst" $with_bench "$vmm" "$CACHE/busyb
 	cp "$CACHE/busybox/$bbarch/busybox" "$root/bin/busybox"
 	for a in sh mount umount cat echo sed tee dmesg poweroff mkdir ls sleep grep \
 		 awk cut tr wc date head tail basename dirname env timeout mktemp rm id \
-		 uname seq sort printf kill xargs find test expr true false stat; do
+		 uname seq sort printf kill xargs find test expr true false stat dd; do
 		ln -s busybox "$root/bin/$a"
 	done
 	# The runner applies its per-test timeout only if /usr/bin/timeout

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@ static char line[1024];
 static size_t len;
 static bool timestamps;
 static struct timespec t0;
+static void (*line_hook)(const char *line, size_t len);
 
 void console_init(bool stamp)
 {
@@ -56,6 +58,8 @@ static void flush_locked(void)
 
 	if (!len)
 		return;
+	if (line_hook && line[len - 1] == '\n')
+		line_hook(line, len);
 	write_all(pre, prefix(pre, sizeof(pre)));
 	write_all(line, len);
 	len = 0;
@@ -69,6 +73,32 @@ void console_putc(int id, char c)
 		line[len++] = c;
 	if (c == '\n' || len == sizeof(line))
 		flush_locked();
+	pthread_mutex_unlock(&console_lock);
+}
+
+/* @fn sees each whole line the guest writes (with the console's lock held). */
+void console_line_hook(void (*fn)(const char *line, size_t len))
+{
+	line_hook = fn;
+}
+
+/* A snapshot keeps the line the guest has not finished, for the next VMM. */
+size_t console_save(char *buf, size_t size)
+{
+	size_t n;
+
+	pthread_mutex_lock(&console_lock);
+	n = len < size ? len : size;
+	memcpy(buf, line, n);
+	pthread_mutex_unlock(&console_lock);
+	return n;
+}
+
+void console_restore(const char *buf, size_t n)
+{
+	pthread_mutex_lock(&console_lock);
+	len = n < sizeof(line) ? n : sizeof(line);
+	memcpy(line, buf, len);
 	pthread_mutex_unlock(&console_lock);
 }
 

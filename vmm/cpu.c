@@ -27,7 +27,7 @@ static void kick_handler(int sig)
  * Makes @v's thread leave KVM_RUN, or not enter it: immediate_exit covers
  * the window before the ioctl, the signal a KVM_RUN already under way.
  */
-static void kick(struct vcpu *v)
+void kick(struct vcpu *v)
 {
 	v->run->immediate_exit = 1;
 	pthread_kill(v->thread, SIGUSR1);
@@ -100,6 +100,7 @@ void cpu_off(struct vcpu *v)
 	pthread_mutex_lock(&v->vm->lock);
 	v->power = CPU_OFF;
 	pthread_mutex_unlock(&v->vm->lock);
+	v->points |= SNAP_BIT(SNAP_STOPPED);
 }
 
 /*
@@ -114,6 +115,7 @@ void cpu_suspend(struct vcpu *v, u64 resume_pc, u64 resume_arg)
 	vcpu_complete(v);
 	set_mp_state(v, KVM_MP_STATE_SUSPENDED);
 	v->suspended = true;
+	v->points |= SNAP_BIT(SNAP_SUSPENDED);
 }
 
 /* Ends a suspend: the vCPU runs again, from @resume if it is non-retentive. */
@@ -128,7 +130,7 @@ void cpu_resume(struct vcpu *v)
 
 struct waker {
 	struct vcpu *v;
-	unsigned int ms;
+	u64 ms;
 };
 
 static void *waker_thread(void *arg)
@@ -141,18 +143,23 @@ static void *waker_thread(void *arg)
 	note("system suspend ends (vCPU %d)", v->id);
 	pthread_mutex_lock(&v->vm->lock);
 	v->wake = true;
+	v->vm->wake_at = 0;
 	pthread_mutex_unlock(&v->vm->lock);
 	kick(v);
 	return NULL;
 }
 
-static void wake_after(struct vcpu *v, unsigned int ms)
+/* Ends @v's system suspend after @ms (vm->wake_at says when, for snapshots). */
+void wake_after(struct vcpu *v, u64 ms)
 {
 	static struct waker w;
 	pthread_t t;
 
 	w.v = v;
 	w.ms = ms;
+	pthread_mutex_lock(&v->vm->lock);
+	v->vm->wake_at = now_ns() + ms * 1000000;
+	pthread_mutex_unlock(&v->vm->lock);
 	if (pthread_create(&t, NULL, waker_thread, &w))
 		die("pthread_create: waker");
 	pthread_detach(t);
@@ -199,14 +206,64 @@ void system_suspend(struct vcpu *v, u64 resume_pc, u64 resume_arg)
 {
 	cpu_suspend(v, resume_pc, resume_arg);
 	wake_after(v, v->vm->suspend_wake_ms);
+	v->points |= SNAP_BIT(SNAP_SYSTEM_SUSPEND);
 }
 
-static u64 now_ns(void)
+/*
+ * KVM_EXIT_MMIO: the test device of every arch, then the arch's devices.
+ * The test device's accesses are the MMIO snapshot points: one done twice
+ * or lost shows there (testdev.c).
+ */
+bool mmio_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	u64 addr = run->mmio.phys_addr;
+
+	if (testdev_mmio(addr, run->mmio.data, run->mmio.len, run->mmio.is_write)) {
+		v->points |= SNAP_BIT(run->mmio.is_write ? SNAP_MMIO_STORE : SNAP_MMIO_LOAD);
+		return true;
+	}
+	if (arch_mmio(v, addr, run->mmio.data, run->mmio.len, run->mmio.is_write))
+		return true;
+	fprintf(stderr, "vmm: vCPU %d: %s of %u bytes at 0x%llx: no device\n", v->id,
+		run->mmio.is_write ? "write" : "read", run->mmio.len, (unsigned long long)addr);
+	return false;
+}
+
+u64 now_ns(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+/*
+ * A snapshot stops every vCPU thread here, before its next KVM_RUN.  Only
+ * once all have stopped does each complete its vCPU's last exit and save
+ * its state (api.rst's recipe): a vCPU still running could change the
+ * state of one that stopped (an IPI, a CPU_ON KVM carries out).  Then the
+ * thread waits until the snapshot is written (the VMM exits) or called off.
+ * Called with vm->lock held.
+ */
+static void vcpu_pause(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	vm->stopped++;
+	pthread_cond_broadcast(&vm->cond);
+	while (vm->pause && !vm->save)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	if (vm->pause) {
+		pthread_mutex_unlock(&vm->lock);
+		snapshot_vcpu_save(v);
+		pthread_mutex_lock(&vm->lock);
+		vm->saved++;
+		pthread_cond_broadcast(&vm->cond);
+		while (vm->pause)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+	}
+	vm->stopped--;
 }
 
 static void *vcpu_thread(void *arg)
@@ -220,8 +277,13 @@ static void *vcpu_thread(void *arg)
 		u64 t;
 
 		pthread_mutex_lock(&vm->lock);
-		while (v->power == CPU_OFF && vm->event == VM_RUNNING)
+		while (v->power == CPU_OFF && vm->event == VM_RUNNING && !v->stop)
 			pthread_cond_wait(&vm->cond, &vm->lock);
+		if (v->stop) {
+			vcpu_pause(v);
+			pthread_mutex_unlock(&vm->lock);
+			continue;
+		}
 		if (vm->event != VM_RUNNING) {
 			pthread_mutex_unlock(&vm->lock);
 			break;
@@ -250,8 +312,12 @@ static void *vcpu_thread(void *arg)
 		}
 		t = now_ns();
 		reason = v->run->exit_reason;
-		ok = (reason == KVM_EXIT_SYSTEM_EVENT && system_event(v)) ||
-		     arch_handle_exit(v);
+		v->points = 0;
+		if (reason == KVM_EXIT_MMIO)
+			ok = mmio_exit(v);
+		else
+			ok = (reason == KVM_EXIT_SYSTEM_EVENT && system_event(v)) ||
+			     arch_handle_exit(v);
 		reason = reason < EXIT_REASONS ? reason : EXIT_REASONS - 1;
 		v->nr_exits[reason]++;
 		v->exit_ns[reason] += now_ns() - t;
@@ -259,7 +325,13 @@ static void *vcpu_thread(void *arg)
 			vm_event(vm, VM_FAIL);
 			break;
 		}
+		if (vm->snap && v->points)
+			snapshot_point(v);
 	}
+	pthread_mutex_lock(&vm->lock);
+	vm->threads--;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
 	return NULL;
 }
 
@@ -319,15 +391,41 @@ void vcpus_start(struct vm *vm)
 	sa.sa_handler = kick_handler;	/* no SA_RESTART: KVM_RUN returns EINTR */
 	sigaction(SIGUSR1, &sa, NULL);
 	vm->event = VM_RUNNING;
+	vm->threads = vm->nr_vcpus;
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]))
 			die("pthread_create: vCPU %d", i);
 }
 
+/*
+ * Waits until every vCPU thread has ended (a reset, a power off, a failure),
+ * writing a snapshot (snapshot_take(), which exits) once every vCPU thread
+ * has stopped for one.  A snapshot that met a reset or power off on its way
+ * is called off: the threads go on to end.
+ */
 enum vm_event vcpus_join(struct vm *vm)
 {
 	int i;
 
+	if (vm->snap)
+		snapshot_started(vm);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->threads) {
+		if (vm->pause && !vm->save && vm->event != VM_RUNNING) {
+			vm->pause = false;
+			for (i = 0; i < vm->nr_vcpus; i++)
+				vm->vcpus[i].stop = false;
+			pthread_cond_broadcast(&vm->cond);
+		} else if (vm->pause && !vm->save && vm->stopped == vm->nr_vcpus) {
+			vm->save = true;
+			pthread_cond_broadcast(&vm->cond);
+		} else if (vm->save && vm->saved == vm->nr_vcpus) {
+			pthread_mutex_unlock(&vm->lock);
+			snapshot_take(vm);
+		}
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	}
+	pthread_mutex_unlock(&vm->lock);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		pthread_join(vm->vcpus[i].thread, NULL);
 	exit_stats(vm);

@@ -2,7 +2,9 @@
 /*
  * vmm: boot Linux with the vCPU lifecycle in the hands of KVM ("kvm") or of
  * this VMM ("vmm").  A guest reboot resets every vCPU and reloads the
- * images; a guest power-off ends the VMM with status 0.
+ * images; a guest power-off ends the VMM with status 0.  With -S it takes
+ * snapshots (snapshot.c): each ends the VMM with status 3, and the same
+ * command with -r FILE goes on from it.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,10 +20,19 @@ static void usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s -k KERNEL [-i INITRD] [-c CMDLINE] [-n CPUS] [-m MIB]\n"
 		"       [-f kvm|vmm] [-s SUSPEND_WAKE_MS] [-t]\n"
+		"       [-S SEED [-N COUNT] [-K KIND,...] [-X]] [-o FILE] [-r FILE]\n"
 		"  -f kvm   KVM implements the firmware (PSCI / SBI HSM, SRST)\n"
 		"  -f vmm   the VMM does, through the series' UAPI (default)\n"
 		"  -s MS    a system suspend lasts MS ms (default 1000)\n"
-		"  -t       timestamps on console lines and notes\n", prog);
+		"  -t       timestamps on console lines and notes\n"
+		"  -S SEED  take snapshots at points drawn from SEED: each is written\n"
+		"           to -o FILE (default /tmp/vmm.snap) and ends the VMM with\n"
+		"           status 3\n"
+		"  -N COUNT snapshots in the run (default 10)\n"
+		"  -K KINDS the point kinds each taken once (default: all there are)\n"
+		"  -X       debug: save without completing pending exits (a control)\n"
+		"  -r FILE  go on from the snapshot FILE, with the options it was taken with\n",
+		prog);
 	exit(2);
 }
 
@@ -51,6 +62,7 @@ static void machine_create(struct vm *vm)
 
 static void machine_boot_state(struct vm *vm)
 {
+	testdev_reset();
 	for (int i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -73,12 +85,36 @@ int main(int argc, char **argv)
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 		.cond = PTHREAD_COND_INITIALIZER,
 	};
+	const char *snap_kinds = NULL, *snap_file = NULL, *restore = NULL;
+	bool stamp = false, snap = false, snap_skip = false;
+	unsigned long seed = 0, snap_count = 10;
 	enum vm_event ev;
-	bool stamp = false;
-	int c, boot;
+	char *end;
+	int c;
 
-	while ((c = getopt(argc, argv, "k:i:c:n:m:f:s:th")) != -1) {
+	while ((c = getopt(argc, argv, "k:i:c:n:m:f:s:tS:N:K:Xo:r:h")) != -1) {
 		switch (c) {
+		case 'S':
+			seed = strtoul(optarg, &end, 0);
+			if (!*optarg || *end)
+				die("-S: \"%s\" is not a number", optarg);
+			snap = true;
+			break;
+		case 'N':
+			snap_count = number(optarg, "-N", 1000);
+			break;
+		case 'K':
+			snap_kinds = optarg;
+			break;
+		case 'X':
+			snap_skip = true;
+			break;
+		case 'o':
+			snap_file = optarg;
+			break;
+		case 'r':
+			restore = optarg;
+			break;
 		case 'k':
 			vm.kernel = optarg;
 			break;
@@ -112,10 +148,16 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 		}
 	}
-	if (!vm.kernel || optind != argc)
+	if (!vm.kernel || optind != argc || (snap && restore))
 		usage(argv[0]);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	console_init(stamp);
+	if (restore) {
+		snapshot_load(&vm, restore, snap_file ?: restore);
+	} else if (snap) {
+		snapshot_init(&vm, seed, snap_count, snap_kinds, snap_file ?: "/tmp/vmm.snap",
+			      snap_skip);
+	}
 
 	vm.ram_base = arch_ram_base;
 	vm.vcpus = calloc(vm.nr_vcpus, sizeof(*vm.vcpus));
@@ -126,23 +168,33 @@ int main(int argc, char **argv)
 	vm.bootargs = malloc(strlen(vm.cmdline) + 32);
 	if (!vm.bootargs)
 		die("out of memory");
-	for (boot = 1;; boot++) {
-		/* The guest learns which boot this is: its RAM is new each time. */
-		sprintf(vm.bootargs, "%s vmm.boot=%d", vm.cmdline, boot);
-		load_images(&vm, arch_kernel_offset, FDT_MAX);
-		machine_boot_state(&vm);
-		note("boot %d: %d vCPUs, %llu MiB, %s firmware", boot,
-			vm.nr_vcpus, (unsigned long long)vm.ram_size >> 20,
-			vm.mode == FW_VMM ? "vmm" : "kvm");
+	if (restore)
+		snapshot_apply(&vm);
+	else
+		vm.boot = 1;
+	for (;; vm.boot++) {
+		if (restore) {
+			restore = NULL;
+		} else {
+			/* The guest learns which boot this is: its RAM is new each time. */
+			sprintf(vm.bootargs, "%s vmm.boot=%d", vm.cmdline, vm.boot);
+			load_images(&vm, arch_kernel_offset, FDT_MAX);
+			machine_boot_state(&vm);
+			note("boot %d: %d vCPUs, %llu MiB, %s firmware", vm.boot,
+			     vm.nr_vcpus, (unsigned long long)vm.ram_size >> 20,
+			     vm.mode == FW_VMM ? "vmm" : "kvm");
+		}
 		vcpus_start(&vm);
 		ev = vcpus_join(&vm);
 		console_flush();
 		if (ev == VM_OFF) {
-			note("power off after %d boots", boot);
+			note("power off after %d boots", vm.boot);
+			if (vm.snap)
+				snapshot_end(&vm);
 			return 0;
 		}
 		if (ev != VM_RESET)
-			die("the guest failed in boot %d", boot);
+			die("the guest failed in boot %d", vm.boot);
 		note("reset");
 		if (vm.mode == FW_KVM) {
 			/* Without the series' resets, a new VM is the reset. */

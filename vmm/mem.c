@@ -77,7 +77,9 @@ void load_images(struct vm *vm, u64 kernel_offset, u64 fdt_max)
 	if (vm->ram_size <= kernel_offset + fdt_max)
 		die("%llu MiB of RAM leave no room for a kernel",
 		    (unsigned long long)vm->ram_size >> 20);
-	memset(vm->ram, 0, vm->ram_size);
+	/* Zero RAM: its pages are dropped, so only what the guest touches is resident. */
+	if (madvise(vm->ram, vm->ram_size, MADV_DONTNEED))
+		die("madvise of guest RAM: %s", strerror(errno));
 	vm->entry = vm->ram_base + kernel_offset;
 	size = load_file(vm, vm->kernel, vm->entry, vm->ram_size - kernel_offset - fdt_max,
 			 "kernel");

@@ -14,7 +14,9 @@
 #include <linux/kvm.h>
 
 typedef uint64_t u64;
+typedef int32_t s32;
 typedef uint32_t u32;
+typedef uint16_t u16;
 typedef uint8_t u8;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -35,6 +37,35 @@ enum cpu_power {
 /* What the whole machine does next (set once, by the first event). */
 enum vm_event { VM_RUNNING, VM_RESET, VM_OFF, VM_FAIL };
 
+/*
+ * Snapshot points (snapshot.c): what a vCPU has just done when a snapshot
+ * of that kind is taken, the vCPU stopping before its next KVM_RUN.
+ */
+enum snap_kind {
+	SNAP_MMIO_LOAD,		/* a test device load exit, not completed */
+	SNAP_MMIO_STORE,	/* a test device store exit, not completed */
+	SNAP_SBI,		/* riscv: a forwarded SBI call, not completed */
+	SNAP_CPU_ON,		/* vmm mode: a CPU_ON / HART_START not yet applied */
+	SNAP_STOPPED,		/* vmm mode: a vCPU that has just turned off */
+	SNAP_SUSPENDED,		/* vmm mode: a vCPU suspended (CPU_SUSPEND, HART_SUSPEND) */
+	SNAP_SYSTEM_SUSPEND,	/* the guest in system suspend */
+	SNAP_QUEUED_START,	/* kvm mode: a start KVM queued and has not run */
+	SNAP_ANY,		/* at a random time */
+	NR_SNAP_KINDS
+};
+#define SNAP_BIT(kind)	(1U << (kind))
+
+/* The state of the test device (testdev.c). */
+struct testdev_state {
+	u32 seq, next, errors;
+};
+
+/* A growing buffer: a vCPU's saved state, a snapshot being written. */
+struct sbuf {
+	u8 *p;
+	size_t len, size;
+};
+
 struct vm;
 
 /* The exit reasons counted one by one (cpu.c); the others share the last. */
@@ -52,6 +83,14 @@ struct vcpu {
 	bool suspended;			/* in KVM_MP_STATE_SUSPENDED, for us */
 	bool wake;			/* the VMM ends its suspend (system suspend) */
 	u64 resume_pc, resume_arg;	/* non-retentive/system suspend resume */
+	/* Snapshots (snapshot.c) */
+	u32 points;			/* snapshot points of the exit just handled */
+	bool stop;			/* stop before the next KVM_RUN, for a snapshot */
+	struct kvm_reg_list *reg_list;	/* KVM_GET_REG_LIST, read once */
+	struct sbuf saved;		/* its registers (id, value), at a snapshot */
+	u32 saved_mp_state;
+	bool pending;			/* KVM_RUN_NEEDS_COMPLETION was set */
+	u64 complete_ns;		/* the time its completion took */
 	/* Per exit reason: how many, and the time the VMM took on them. */
 	u64 nr_exits[EXIT_REASONS], exit_ns[EXIT_REASONS];
 	u64 nr_kicks;			/* KVM_RUN ended by a kick (EINTR) */
@@ -71,11 +110,17 @@ struct vm {
 	char *bootargs;			/* cmdline and vmm.boot=N */
 	u64 entry, fdt_addr, initrd_start, initrd_end;
 
-	pthread_mutex_t lock;		/* power, start_*, wake, event */
+	pthread_mutex_t lock;		/* power, start_*, wake, event, pause */
 	pthread_cond_t cond;
 	enum vm_event event;
 	unsigned int suspend_wake_ms;	/* system suspend: wake after this */
-	bool trace;
+	u64 wake_at;			/* system suspend: when the waker ends it */
+	int boot;			/* which boot this is, from 1 */
+	int threads;			/* vCPU threads running */
+	bool pause;			/* a snapshot is under way */
+	bool save;			/* every vCPU thread stopped: save */
+	int stopped, saved;		/* vCPU threads stopped, vCPUs saved */
+	struct snapshot *snap;		/* snapshot mode (-S), else NULL */
 };
 
 /* kvm.c */
@@ -102,6 +147,10 @@ void vcpus_start(struct vm *vm);
 enum vm_event vcpus_join(struct vm *vm);
 void vm_event(struct vm *vm, enum vm_event ev);
 void vcpu_complete(struct vcpu *v);
+void kick(struct vcpu *v);
+void wake_after(struct vcpu *v, u64 ms);
+bool mmio_exit(struct vcpu *v);
+u64 now_ns(void);
 bool cpu_on(struct vcpu *target, u64 pc, u64 arg);
 enum cpu_power cpu_power(struct vcpu *v);
 void cpu_off(struct vcpu *v);
@@ -110,11 +159,35 @@ void cpu_resume(struct vcpu *v);
 bool cpus_others_off(struct vcpu *v);
 void system_suspend(struct vcpu *v, u64 resume_pc, u64 resume_arg);
 
+/* snapshot.c */
+void snapshot_init(struct vm *vm, u64 seed, int count, const char *kinds, const char *file,
+		   bool skip_completion);
+void snapshot_point(struct vcpu *v);
+void snapshot_console_line(struct vm *vm, const char *line, size_t len);
+void snapshot_vcpu_save(struct vcpu *v);
+void snapshot_load(struct vm *vm, const char *file, const char *next);
+void snapshot_apply(struct vm *vm);
+void snapshot_take(struct vm *vm) __attribute__((noreturn));
+void snapshot_started(struct vm *vm);
+void snapshot_end(struct vm *vm);
+void sbuf_put(struct sbuf *b, const void *p, size_t len);
+bool snapshot_reg(const struct vcpu *v, u64 id, u64 *val);
+
+/* testdev.c */
+bool testdev_mmio(u64 addr, u8 *data, u32 len, bool write);
+void testdev_reset(void);
+struct testdev_state testdev_save(void);
+void testdev_restore(const struct testdev_state *s);
+#define TESTDEV_SIZE	0x1000
+
 /* console.c */
 void console_init(bool timestamps);
 void console_putc(int id, char c);
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_flush(void);
+void console_line_hook(void (*fn)(const char *line, size_t len));
+size_t console_save(char *buf, size_t size);
+void console_restore(const char *buf, size_t len);
 
 /* Per architecture (riscv/, arm64/) */
 void arch_vm_init(struct vm *vm);
@@ -128,6 +201,15 @@ void arch_fdt(struct vm *vm, void *buf, size_t size);
 const char *arch_kernel_check(const void *img, u64 size);
 /* Handles an exit of KVM_RUN; false ends the vCPU's thread. */
 bool arch_handle_exit(struct vcpu *v);
-extern const u64 arch_ram_base, arch_kernel_offset;
+/* The arch's MMIO devices; false if none is at @addr. */
+bool arch_mmio(struct vcpu *v, u64 addr, u8 *data, u32 len, bool write);
+/* Snapshots: the VM's device state (the vGIC on arm64), its counter registers. */
+void arch_snapshot_save(struct vm *vm, struct sbuf *b);
+const char *arch_snapshot_restore(struct vm *vm, const u8 *p, size_t len);
+bool arch_reg_is_counter(u64 id);
+/* Whether @v's registers (just saved) are a start state that has not run. */
+bool arch_at_entry(const struct vcpu *v);
+extern const u64 arch_ram_base, arch_kernel_offset, arch_testdev_base;
+extern const char arch_name[];
 
 #endif

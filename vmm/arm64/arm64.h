@@ -12,6 +12,7 @@
 #define UART_BASE		0x09000000ULL
 #define UART_SIZE		0x1000ULL
 #define UART_SPI		1		/* INTID 33 */
+#define TESTDEV_BASE		0x0a000000ULL
 
 #define CORE_REG(name)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 			 KVM_REG_ARM_CORE_REG(name))
@@ -25,9 +26,13 @@
 void gic_create(struct vm *vm);
 void gic_init(struct vm *vm);
 void gic_set_spi(struct vm *vm, int spi, int level);
+void gic_save(struct vm *vm, struct sbuf *b);
+const char *gic_restore(struct vm *vm, const u8 *p, size_t len);
 
 /* uart.c: a PL011 */
 bool uart_mmio(struct vcpu *v, u64 addr, u8 *data, u32 len, bool write);
+u32 uart_save(void);
+void uart_restore(struct vm *vm, u32 state);
 
 /* psci.c */
 void psci_vm_init(struct vm *vm);

@@ -13,7 +13,9 @@
 #define SCTLR_C		(1ULL << 2)
 #define SCTLR_I		(1ULL << 12)
 
+const char arch_name[] = "arm64";
 const u64 arch_ram_base = 0x40000000ULL;
+const u64 arch_testdev_base = TESTDEV_BASE;
 /* 2 MiB aligned; the Image's text_offset is 0 (checked below). */
 const u64 arch_kernel_offset = 0x200000ULL;
 
@@ -101,17 +103,9 @@ void arch_resume(struct vcpu *v, u64 pc, u64 arg)
 	arm64_set_entry(v, pc, arg);
 }
 
-static bool mmio(struct vcpu *v)
+bool arch_mmio(struct vcpu *v, u64 addr, u8 *data, u32 len, bool write)
 {
-	struct kvm_run *run = v->run;
-
-	if (uart_mmio(v, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
-		      run->mmio.is_write))
-		return true;
-	fprintf(stderr, "vmm: vCPU %d: %s of %u bytes at 0x%llx: no device\n", v->id,
-		run->mmio.is_write ? "write" : "read", run->mmio.len,
-		(unsigned long long)run->mmio.phys_addr);
-	return false;
+	return uart_mmio(v, addr, data, len, write);
 }
 
 bool arch_handle_exit(struct vcpu *v)
@@ -119,8 +113,6 @@ bool arch_handle_exit(struct vcpu *v)
 	struct kvm_run *run = v->run;
 
 	switch (run->exit_reason) {
-	case KVM_EXIT_MMIO:
-		return mmio(v);
 	case KVM_EXIT_HYPERCALL:
 		psci_call(v);
 		return true;
@@ -134,4 +126,42 @@ bool arch_handle_exit(struct vcpu *v)
 	fprintf(stderr, "vmm: vCPU %d: unhandled exit reason %u (pc 0x%llx)\n", v->id,
 		run->exit_reason, (unsigned long long)get_one_reg(v, REG_PC));
 	return false;
+}
+
+/* Snapshots: the vGIC, then the PL011. */
+void arch_snapshot_save(struct vm *vm, struct sbuf *b)
+{
+	u32 uart = uart_save();
+
+	sbuf_put(b, &uart, sizeof(uart));
+	sbuf_put(b, &uart, sizeof(uart));	/* keeps the vGIC's records aligned */
+	gic_save(vm, b);
+}
+
+const char *arch_snapshot_restore(struct vm *vm, const u8 *p, size_t len)
+{
+	const char *err;
+	u32 uart;
+
+	if (len < 8)
+		return "no PL011 state";
+	memcpy(&uart, p, sizeof(uart));
+	err = gic_restore(vm, p + 8, len - 8);
+	if (!err)
+		uart_restore(vm, uart);
+	return err;
+}
+
+/* The counters: each vCPU's write sets the one offset of the whole VM. */
+bool arch_reg_is_counter(u64 id)
+{
+	return id == KVM_REG_ARM_TIMER_CNT || id == KVM_REG_ARM_PTIMER_CNT;
+}
+
+/* A CPU_ON's entry state, not yet run: the MMU is off (arm64_set_entry()). */
+bool arch_at_entry(const struct vcpu *v)
+{
+	u64 sctlr;
+
+	return snapshot_reg(v, REG_SCTLR_EL1, &sctlr) && !(sctlr & SCTLR_M);
 }

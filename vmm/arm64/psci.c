@@ -48,8 +48,10 @@ static long psci_cpu_on(struct vcpu *v, u64 target_cpu, u64 entry, u64 context_i
 		return PSCI_RET_INVALID_PARAMS;
 	if (!gpa_in_ram(v->vm, entry))
 		return PSCI_RET_INVALID_ADDRESS;
-	if (cpu_on(t, entry, context_id))
+	if (cpu_on(t, entry, context_id)) {
+		v->points |= SNAP_BIT(SNAP_CPU_ON);
 		return PSCI_RET_SUCCESS;
+	}
 	return cpu_power(t) == CPU_START_PENDING ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
 }
 

@@ -70,3 +70,17 @@ bool uart_mmio(struct vcpu *v, u64 addr, u8 *data, u32 len, bool write)
 	pthread_mutex_unlock(&uart_lock);
 	return true;
 }
+
+/* Snapshots: the interrupt mask is the UART's only state. */
+u32 uart_save(void)
+{
+	return imsc;
+}
+
+void uart_restore(struct vm *vm, u32 state)
+{
+	pthread_mutex_lock(&uart_lock);
+	imsc = state & 0x7ff;
+	update_irq(vm);
+	pthread_mutex_unlock(&uart_lock);
+}

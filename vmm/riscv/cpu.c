@@ -8,7 +8,10 @@
 
 #include "riscv.h"
 
+const char arch_name[] = "riscv";
 const u64 arch_ram_base = 0x80000000ULL;
+/* Where QEMU's virt machine has its UART: no device of ours is there. */
+const u64 arch_testdev_base = 0x10000000ULL;
 /* The riscv Image header's text_offset for a 64-bit kernel. */
 const u64 arch_kernel_offset = 0x200000ULL;
 
@@ -102,4 +105,33 @@ bool arch_handle_exit(struct vcpu *v)
 	fprintf(stderr, "vmm: vCPU %d: unhandled exit reason %u (pc 0x%llx)\n", v->id,
 		run->exit_reason, (unsigned long long)get_one_reg(v, CORE_REG(regs.pc)));
 	return false;
+}
+
+bool arch_mmio(struct vcpu *v, u64 addr, u8 *data, u32 len, bool write)
+{
+	return false;
+}
+
+/* Snapshots: no device but the test device; the timer is in ONE_REG. */
+void arch_snapshot_save(struct vm *vm, struct sbuf *b)
+{
+}
+
+const char *arch_snapshot_restore(struct vm *vm, const u8 *p, size_t len)
+{
+	return len ? "device state where a riscv VM has none" : NULL;
+}
+
+/* The time register sets the one time offset of the whole VM. */
+bool arch_reg_is_counter(u64 id)
+{
+	return id == TIMER_REG(time);
+}
+
+/* A HART_START's start state, not yet run: satp is 0 (riscv_set_entry()). */
+bool arch_at_entry(const struct vcpu *v)
+{
+	u64 satp;
+
+	return snapshot_reg(v, CSR_REG(satp), &satp) && !satp;
 }

@@ -116,14 +116,16 @@ static void hsm_hart_start(struct vcpu *v, unsigned long *a)
 {
 	struct vcpu *target = hart(v->vm, a[0]);
 
-	if (!target)
+	if (!target) {
 		ret(v->run, SBI_ERR_INVALID_PARAM, 0);
-	else if (!gpa_in_ram(v->vm, a[1]))
+	} else if (!gpa_in_ram(v->vm, a[1])) {
 		ret(v->run, SBI_ERR_INVALID_ADDRESS, 0);
-	else if (!cpu_on(target, a[1], a[2]))
+	} else if (!cpu_on(target, a[1], a[2])) {
 		ret(v->run, SBI_ERR_ALREADY_AVAILABLE, 0);
-	else
+	} else {
 		ret(v->run, SBI_SUCCESS, 0);
+		v->points |= SNAP_BIT(SNAP_CPU_ON);
+	}
 }
 
 static void hsm_hart_get_status(struct vcpu *v, unsigned long *a)
@@ -264,6 +266,7 @@ static void sbi_susp(struct vcpu *v)
 
 void sbi_call(struct vcpu *v)
 {
+	v->points |= SNAP_BIT(SNAP_SBI);
 	switch (v->run->riscv_sbi.extension_id) {
 	case SBI_EXT_0_1_CONSOLE_PUTCHAR:
 	case SBI_EXT_0_1_CONSOLE_GETCHAR:
