@@ -102,9 +102,10 @@ struct snapshot {
 	enum snap_kind kind;
 	int vcpu, target;
 	u64 t_request, t_stopped;
+	pthread_mutex_t rng_lock;	/* the timer thread draws too */
 	/* Restored from a file: what snapshot_apply() applies */
 	const struct snap_state *st;
-	const u8 *vcpu_state[1024];
+	const u8 **vcpu_state;
 	const u8 *arch_state;
 	u64 arch_len;
 	const u8 *ram;
@@ -161,7 +162,12 @@ static u64 rnd(struct snapshot *s)
 
 static u64 rnd_ms(struct snapshot *s, u64 lo, u64 hi)
 {
-	return lo + rnd(s) % (hi - lo + 1);
+	u64 ms;
+
+	pthread_mutex_lock(&s->rng_lock);
+	ms = lo + rnd(s) % (hi - lo + 1);
+	pthread_mutex_unlock(&s->rng_lock);
+	return ms;
 }
 
 static void sleep_ms(u64 ms)
@@ -215,6 +221,7 @@ void snapshot_init(struct vm *vm, u64 seed, int count, const char *kinds, const 
 
 	if (!s)
 		die("out of memory");
+	pthread_mutex_init(&s->rng_lock, NULL);
 	if (kinds) {
 		char *list = strdup(kinds), *save = NULL;
 
@@ -648,8 +655,10 @@ void snapshot_load(struct vm *vm, const char *file, const char *next)
 	u8 *p;
 	int fd;
 
-	if (!s)
+	s->vcpu_state = calloc(vm->nr_vcpus, sizeof(*s->vcpu_state));
+	if (!s || !s->vcpu_state)
 		die("out of memory");
+	pthread_mutex_init(&s->rng_lock, NULL);
 	s->t_restore = now_ns();
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb))
@@ -684,7 +693,7 @@ void snapshot_load(struct vm *vm, const char *file, const char *next)
 	r.left = h->size - sizeof(*h);
 	s->st = take(&r, sizeof(*s->st), "the VMM state");
 	if (s->st->console_len > sizeof(s->st->console) || s->st->kind >= NR_SNAP_KINDS ||
-	    s->st->wake_vcpu >= vm->nr_vcpus || (u32)vm->nr_vcpus > ARRAY_SIZE(s->vcpu_state))
+	    s->st->wake_vcpu >= vm->nr_vcpus)
 		die("snapshot %s: damaged: the VMM state is out of range", file);
 	for (int i = 0; i < vm->nr_vcpus; i++) {
 		const struct snap_vcpu *sv = take(&r, sizeof(*sv), "a vCPU's state");
