@@ -41,7 +41,8 @@ mkdir -p "$debs" "$out"
 get() {
 	local p f tmp
 	for p in "$@"; do
-		f=$(ls "$debs/${p%%=*}_"*"_"*.deb 2>/dev/null | grep -F "_$(echo "${p#*=}" | sed 's/^[0-9]*://')_" | head -n 1 || true)
+		# apt names the file NAME_VERSION_ARCH.deb, an epoch's colon as %3a.
+		f=$(ls "$debs/${p%%=*}_$(echo "${p#*=}" | sed 's/:/%3a/')_"*.deb 2>/dev/null | head -n 1 || true)
 		if [ -z "$f" ]; then
 			tmp=$(mktemp -d)
 			(cd "$tmp" && papt "$debarch" apt-get download -qq "$p") >&2
