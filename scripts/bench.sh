@@ -23,6 +23,10 @@ build() {
 		if [ -d "$TOP/vmm/$a" ]; then
 			step "build $a reference VMM and its guest" "$LOGS/vmm-$a.log" "$S/build-vmm.sh" "$a" || return 1
 		fi
+		# The real-VMM lane's QEMU, L2 kernel and L2 initramfs (scripts/qemu-lane).
+		step "fetch $a real-VMM lane: Debian's QEMU and L2 kernel" "$LOGS/qemu-lane-$a.log" \
+			"$S/qemu-lane-fetch.sh" "$a" || return 1
+		grep '^qemu-lane' "$LOGS/qemu-lane-$a.log" | sed 's/^/  /' >&2 || true
 	done
 }
 # The series touches x86 KVM too: its objects must compile (never booted);
@@ -72,14 +76,20 @@ run_tests() { # all|default: run on the kernels of $VARIANT, add to SPECS
 			modes="kvm vmm snapvmm snapkvm control"; [ "$VARIANT" = -debug ] && modes=snapvmm
 			want+=$(vmm_steps $modes)
 		fi
+		# The real-VMM lane (scripts/qemu-lane) after the production
+		# kernels' default run and in test-all, each step a result.
+		local lane=${QEMU_LANE:-}
+		{ [ "$1" = all ] || { [ "$1" = default ] && [ -z "$SEL_TESTS" ] && [ -z "$VARIANT" ]; }; } && lane=1
+		[ -z "$lane" ] || want+=$(sh "$S/qemu-lane" --steps "$a" | sed 's/^/,/' | tr -d '\n')
 		# Per test: 300 s on the production kernels, whose two lanes share
 		# the two cores (a hostile-guest test took 106 s there, against
 		# kselftest's 120); the debug lane sets its own.
 		local tmo=${TEST_TIMEOUT:-}
 		[ -n "$tmo" ] || [ -n "$VARIANT" ] || tmo=300
-		TEST_TIMEOUT=$tmo VMM_MODES=$modes step "test $a$VARIANT in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
+		TEST_TIMEOUT=$tmo VMM_MODES=$modes QEMU_LANE=$lane step "test $a$VARIANT in QEMU ($(echo "$want" | tr ',' '\n' | grep -c .) tests)" \
 			"$LOGS/run-$a$VARIANT.log" "$S/run-tests.sh" "$a" "$list" || rc=1
 		grep -E '^(slow|reused):' "$LOGS/run-$a$VARIANT.log" | sed "s/^/  $a$VARIANT /" >&2 || true
+		[ -z "$lane" ] || grep -h '^# qemu-lane [a-z]*: [0-9]* s' "$RESULTS/$a$VARIANT.log" | sed "s/^# /  $a$VARIANT /" >&2 || true
 		SPECS+=("$a$VARIANT:$want")
 	done
 	return $rc
