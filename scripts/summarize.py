@@ -53,7 +53,7 @@ def main():
     exp = load_expectations(sys.argv[1])
     resdir = sys.argv[2]
     bad = []
-    totals = [0, 0, 0]
+    totals = [0, 0, 0, 0]
     summary = []
     for spec in sys.argv[3:]:
         arch, _, tests = spec.partition(':')
@@ -61,6 +61,7 @@ def main():
         wanted = list(res) if tests == 'all' else [t.split(':')[-1] for t in tests.split(',') if t]
         print(f'\n{arch} ({resdir}/{arch}.tap)')
         counts = {'pass': 0, 'fail': 0, 'skip': 0}
+        known = 0
         if not res:
             bad.append(f'{arch}: no test result at all')
         for name in wanted:
@@ -73,13 +74,14 @@ def main():
                 bad.append(f'{arch}: {name} {got} {detail}'.rstrip())
             elif want != 'pass':
                 mark = f'  (known: {why})'
+                known += 1
             print(f'  {got.upper():4}  {name} {detail}'.rstrip() + mark)
         for (a, name), (want, why) in sorted(exp.items()):
             if a == arch and want == 'notbuilt':
                 print(f'  ----  {name}  (not built: {why})')
         line = f"{arch}: {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped"
-        summary.append(line)
-        totals = [totals[0] + counts['pass'], totals[1] + counts['fail'], totals[2] + counts['skip']]
+        summary.append(line + (f' ({known} of them expected: tests/expectations)' if known else ''))
+        totals = [totals[0] + counts['pass'], totals[1] + counts['fail'], totals[2] + counts['skip'], totals[3] + known]
     print()
     if bad:
         print('unexpected results:')
@@ -87,7 +89,8 @@ def main():
             print('  ' + b)
     for line in summary:
         print(line)
-    print(f'total: {totals[0]} passed, {totals[1]} failed, {totals[2]} skipped')
+    print(f'total: {totals[0]} passed, {totals[1]} failed, {totals[2]} skipped'
+          + (f' ({totals[3]} of them expected)' if totals[3] else ''))
     return 1 if bad else 0
 
 
