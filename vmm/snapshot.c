@@ -523,16 +523,18 @@ void snapshot_take(struct vm *vm)
 	struct snap_state st = { 0 };
 	struct sbuf b = { 0 };
 	u64 t_saved = now_ns(), complete = 0, sum = 0, pages;
-	char tmp[4096], detail[96] = "";
+	char tmp[4096], who[96] = "";
 	int fd, pending = 0;
 
 	if (s->kind == SNAP_QUEUED_START) {
 		struct vcpu *t = &vm->vcpus[s->target];
 
 		if (t->saved_mp_state == KVM_MP_STATE_RUNNABLE && arch_at_entry(t))
-			snprintf(detail, sizeof(detail), ", vCPU %d at its entry point", t->id);
+			snprintf(who, sizeof(who), " (vCPU %d at its entry point)", t->id);
 		else
 			s->kind = SNAP_ANY;
+	} else if (s->vcpu >= 0) {
+		snprintf(who, sizeof(who), " (vCPU %d)", s->vcpu);
 	}
 	s->s.taken++;
 	s->s.done |= SNAP_BIT(s->kind);
@@ -606,9 +608,9 @@ void snapshot_take(struct vm *vm)
 	h.sum = sum;
 	if (pwrite(fd, &h, sizeof(h), 0) != sizeof(h) || close(fd) || rename(tmp, s->file))
 		die("snapshot %s: %s", s->file, strerror(errno));
-	note("snapshot %u/%u %s (vCPU %d%s) written to %s: size=%lluKiB pages=%llu stop=%lluus "
+	note("snapshot %u/%u %s%s written to %s: size=%lluKiB pages=%llu stop=%lluus "
 	     "complete=%lluus pending=%d%s save=%lluus",
-	     st.seq, s->s.count, kind_names[s->kind], s->vcpu, detail, s->file,
+	     st.seq, s->s.count, kind_names[s->kind], who, s->file,
 	     (unsigned long long)h.size >> 10, (unsigned long long)pages,
 	     (unsigned long long)(t_saved - s->t_request) / 1000,
 	     (unsigned long long)complete / 1000, pending,
