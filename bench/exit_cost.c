@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "kvm_util.h"
+#include "lifecycle_util.h"
 #include "processor.h"
 #include "test_util.h"
 #include "ucall_common.h"
@@ -166,18 +167,8 @@ static double run_once(int mode)
 
 	t0 = now();
 	for (;;) {
-		vcpu_run(vcpu);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_DONE:
+		if (vcpu_run_ucall(vcpu, &uc, BIT(UCALL_DONE)) == UCALL_DONE)
 			goto done;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		case UCALL_NONE:
-			break;
-		default:
-			TEST_FAIL("unexpected ucall %lu", (unsigned long)uc.cmd);
-		}
 		if (mode == FLOOR)
 			TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
 		else
@@ -247,33 +238,16 @@ struct waker {
 	volatile bool go;
 };
 
-static void raise_irq(struct kvm_vcpu *vcpu, int level)
-{
-#ifdef __aarch64__
-	struct kvm_irq_level irq = {
-		.irq	= (KVM_ARM_IRQ_TYPE_CPU << KVM_ARM_IRQ_TYPE_SHIFT) |
-			  ((vcpu->id & KVM_ARM_IRQ_VCPU_MASK) << KVM_ARM_IRQ_VCPU_SHIFT) |
-			  KVM_ARM_IRQ_CPU_IRQ,
-		.level	= level,
-	};
-
-	vm_ioctl(vcpu->vm, KVM_IRQ_LINE, &irq);
-#else
-	struct kvm_interrupt irq = { .irq = level ? KVM_INTERRUPT_SET : KVM_INTERRUPT_UNSET };
-
-	vcpu_ioctl(vcpu, KVM_INTERRUPT, &irq);
-#endif
-}
-
 static void *waker_fn(void *arg)
 {
 	struct waker *w = arg;
 
 	while (!w->go)
 		;
-	usleep(20000);
+	/* Raise the line once the vCPU sleeps in KVM_RUN, as a wakeup does. */
+	TEST_ASSERT(vcpu_wait_blocking(w->vcpu), "the vCPU never blocked");
 	w->t_raised = now();
-	raise_irq(w->vcpu, 1);
+	vcpu_set_irq_line(w->vcpu, 1);
 	return NULL;
 }
 
@@ -306,9 +280,7 @@ static double run_wakeups(int wfi)
 	int i;
 
 	vm = vm_create_with_one_vcpu(&vcpu, wfi ? guest_wfi : guest_idle);
-#ifdef __riscv
-	vcpu_set_reg(vcpu, RISCV_GENERAL_CSR_REG(sie), IE_EIE);
-#endif
+	vcpu_enable_irq_line_wakeup(vcpu);
 	for (i = 0; i < NR_WAKEUPS; i++) {
 		struct waker w = { .vcpu = vcpu };
 		pthread_t t;
@@ -326,7 +298,7 @@ static double run_wakeups(int wfi)
 			TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_SYNC);
 		else
 			TEST_ASSERT_EQ(vcpu->run->system_event.type, KVM_SYSTEM_EVENT_WAKEUP);
-		raise_irq(vcpu, 0);
+		vcpu_set_irq_line(vcpu, 0);
 	}
 	kvm_vm_free(vm);
 	qsort(lat, NR_WAKEUPS, sizeof(lat[0]), cmp_double);
@@ -358,10 +330,8 @@ int main(int argc, char *argv[])
 	double v[NR_MODES][REPS];
 	int i, r;
 
-#ifdef __aarch64__
 	/* The IRQ line belongs to a userspace irqchip. */
-	test_disable_default_vgic();
-#endif
+	lifecycle_use_userspace_irqchip();
 	if (argc > 1 && !strcmp(argv[1], "--floor"))
 		return floor_only();
 #ifdef __riscv
